@@ -1,0 +1,1 @@
+"""Command-line interface ``statmech-nn`` (also ``python -m statmech_nn``)."""

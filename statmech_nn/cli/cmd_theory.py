@@ -1,0 +1,38 @@
+"""``solve`` and ``capacity``: one saddle point / the maximal load of a model."""
+from ..theory.registry import get_model, model_names
+from .common import add_model_options, add_output_options, emit, model_kwargs
+
+
+def _add_model_parsers(cmd_parser, with_temperature, func):
+    msub = cmd_parser.add_subparsers(dest="model", metavar="MODEL", parser_class=type(cmd_parser))
+    msub.required = True
+    for name in model_names():
+        model = get_model(name)
+        mp = msub.add_parser(name, help=(model.__doc__ or "").strip().splitlines()[0])
+        add_model_options(mp, model, temperature=with_temperature)
+        mp.add_argument("--level", default="rs", help=f"theory level: {', '.join(model.levels)}")
+        if with_temperature:
+            mp.add_argument("--branch", default=None,
+                            help="start from this branch (retrieval, spin-glass, paramagnet); "
+                                 "default: the thermodynamic state")
+        add_output_options(mp)
+        mp.set_defaults(func=func, _model=model, _temp=with_temperature)
+
+
+def _run_solve(args):
+    model = args._model
+    res = model.solve(level=args.level, branch=args.branch, **model_kwargs(args, model))
+    return emit(res, args.json)
+
+
+def _run_capacity(args):
+    model = args._model
+    res = model.capacity(level=args.level, **model_kwargs(args, model, temperature=False))
+    return emit(res, args.json)
+
+
+def register(sub):
+    p = sub.add_parser("solve", help="solve the saddle-point equations at one parameter point")
+    _add_model_parsers(p, True, _run_solve)
+    p = sub.add_parser("capacity", help="maximal load alpha_c (T = 0) of a model")
+    _add_model_parsers(p, False, _run_capacity)

@@ -1,0 +1,1 @@
+"""Model-independent machinery: quadrature, saddle-point solver, results, validation."""

@@ -1,0 +1,138 @@
+"""Gaussian expectations E_z[F(a + b z)], z ~ N(0, 1), vectorised over a batch.
+
+Two rules with the same signature, both returning nodes ``h`` and weights ``w``
+of shape ``batch + (n,)`` with ``sum(w, -1) == 1`` (to 1e-15):
+
+* :func:`hermite_nodes` -- Gauss-Hermite (probabilists'), exact for polynomials of
+  degree < 2n in z. Right for smooth integrands (finite beta * b).
+* :func:`kink_nodes` -- composite Gauss-Legendre in z with extra breakpoints
+  where h = a + b z crosses the kink of F at h = 0 on the scale ``width``
+  (``1/beta`` for tanh(beta h), log cosh(beta h), ...). Right at any beta,
+  including beta * b -> inf, where Gauss-Hermite stops converging.
+
+:func:`normal_nodes` picks one of them per batch element by ``beta * b``.
+The T -> 0 closed forms (erf, log-Phi) live in the models; helpers here:
+:func:`log_cosh`, :func:`log_Phi`.
+"""
+from functools import lru_cache
+
+import numpy as np
+from scipy import special
+
+SQRT2 = np.sqrt(2.0)
+SQRT2PI = np.sqrt(2.0 * np.pi)
+
+#: fixed breakpoints in z that resolve the Gaussian weight itself
+_Z_BREAKS = np.array([-9.0, -6.5, -4.5, -3.0, -1.6, -0.5, 0.5, 1.6, 3.0, 4.5, 6.5, 9.0])
+#: breakpoints in units of ``width`` around the kink at h = 0
+_KINK_BREAKS = np.array([-40.0, -12.0, -4.0, -1.2, -0.3, 0.0, 0.3, 1.2, 4.0, 12.0, 40.0])
+
+
+@lru_cache(maxsize=32)
+def hermite(n):
+    """Gauss-Hermite nodes z and weights w for E_z with z ~ N(0,1); sum(w) = 1."""
+    z, w = special.roots_hermitenorm(int(n))
+    w = w / w.sum()
+    z.setflags(write=False)
+    w.setflags(write=False)
+    return z, w
+
+
+@lru_cache(maxsize=32)
+def legendre(n):
+    x, w = special.roots_legendre(int(n))
+    x.setflags(write=False)
+    w.setflags(write=False)
+    return x, w
+
+
+def hermite_nodes(a, b, n=128):
+    """Nodes h = a + b z_k and weights for E_z F(a + b z) by Gauss-Hermite."""
+    z, w = hermite(n)
+    a = np.asarray(a, float)[..., None]
+    b = np.asarray(b, float)[..., None]
+    h = a + b * z
+    return h, np.broadcast_to(w, h.shape)
+
+
+def kink_nodes(a, b, width, n_panel=10):
+    """Nodes and weights for E_z F(a + b z) with F sharp at h = 0 on scale ``width``.
+
+    Composite Gauss-Legendre over z in [-9, 9]; panel edges are the fixed
+    ``_Z_BREAKS`` plus the z where h = c * width for c in ``_KINK_BREAKS``.
+    """
+    a, b, width = np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, width)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zk = (_KINK_BREAKS * width[..., None] - a[..., None]) / b[..., None]
+    zk = np.where(np.isfinite(zk), zk, -9.0)
+    zk = np.clip(zk, -9.0, 9.0)
+    edges = np.sort(np.concatenate([np.broadcast_to(_Z_BREAKS, a.shape + _Z_BREAKS.shape), zk], -1), -1)
+    lo, hi = edges[..., :-1], edges[..., 1:]
+    x, wl = legendre(n_panel)
+    half = 0.5 * (hi - lo)
+    z = (0.5 * (hi + lo))[..., None] + half[..., None] * x
+    w = half[..., None] * wl * np.exp(-0.5 * z * z) / SQRT2PI
+    z = z.reshape(a.shape + (-1,))
+    w = w.reshape(a.shape + (-1,))
+    w = w / w.sum(-1, keepdims=True)  # removes the 1e-19 tail mass beyond |z| = 9
+    return a[..., None] + b[..., None] * z, w
+
+
+def normal_nodes(a, b, beta, n_panel=10, switch=1.0):
+    """Gauss-Hermite where beta*|b| < ``switch`` (smooth), else the kink rule.
+
+    Measured on E ln cosh(beta(a + b z)) (tests/test_quadrature.py): Gauss-Hermite
+    with 128 nodes is at 1e-16 for beta*b <= 1 but only 1e-5 at beta*b = 2.4 and
+    1e-2 at beta*b = 16, while the kink rule with 10 nodes per panel (220 nodes)
+    stays at 1e-14 for every beta.
+
+    Both rules are evaluated with the same node count so that the choice can be
+    made per batch element; ``beta`` may be inf (the kink rule with width 0 is
+    then exact for piecewise-smooth F).
+    """
+    a, b, beta = np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, beta)))
+    hk, wk = kink_nodes(a, b, np.where(np.isfinite(beta), 1.0 / beta, 0.0), n_panel=n_panel)
+    m = hk.shape[-1]
+    hh, wh = hermite_nodes(a, b, m)
+    smooth = (beta * np.abs(b) < switch)[..., None]
+    return np.where(smooth, hh, hk), np.where(smooth, wh, wk)
+
+
+def expect(values, w):
+    """Sum over the last axis: the expectation given nodes' weights ``w``."""
+    return np.sum(values * w, axis=-1)
+
+
+def log_cosh(u):
+    """ln cosh(u), stable for any |u| (|u| + log1p(exp(-2|u|)) - ln 2)."""
+    au = np.abs(u)
+    return au + np.log1p(np.exp(-2.0 * au)) - np.log(2.0)
+
+
+def sech2(u):
+    """1 - tanh(u)^2 without cancellation."""
+    e = np.exp(-2.0 * np.abs(u))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def Phi(x):
+    """Standard normal CDF."""
+    return special.ndtr(x)
+
+
+def log_Phi(x):
+    """ln Phi(x), accurate for x -> -inf."""
+    return special.log_ndtr(x)
+
+
+def H(x):
+    """Gardner's H(x) = 1 - Phi(x) = Phi(-x)."""
+    return special.ndtr(-x)
+
+
+def log_H(x):
+    return special.log_ndtr(-x)
+
+
+def gauss_density(x):
+    return np.exp(-0.5 * np.asarray(x) ** 2) / SQRT2PI

@@ -1,0 +1,84 @@
+"""Result objects shared by every solver (scipy ``OptimizeResult``-like)."""
+import math
+import warnings
+
+import numpy as np
+
+from .errors import NotConvergedWarning
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _jsonable(v.tolist())
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        return v if math.isfinite(v) else (None if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    return v
+
+
+class SaddleResult(dict):
+    """One saddle point of one model at one parameter point.
+
+    Attribute access mirrors the keys. Always present:
+
+    ``model``, ``level`` ('rs' | '1rsb'), ``params`` (the physical parameters, with
+    ``beta`` and ``T``), ``order_parameters`` (dict, e.g. ``m``, ``q``, ``q0``,
+    ``q1``, ``x``), ``free_energy``, ``energy``, ``entropy`` (per spin; NaN where not
+    defined), ``converged`` (bool), ``residual`` (max-norm of F(x) - x for the
+    *undamped* stationarity map, plus |dA/dx| at 1RSB), ``iterations``,
+    ``stability`` (dict; e.g. ``replicon`` = AT eigenvalue, stable when < 1 in the
+    normalisation documented by the model), ``branch`` ('retrieval', 'spin-glass',
+    'paramagnet', ...), ``message``.
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    __setattr__ = dict.__setitem__
+
+    def to_dict(self):
+        """JSON-ready dict (NaN -> null, inf -> "inf")."""
+        return _jsonable(dict(self))
+
+    def warn_if_unconverged(self, stacklevel=3):
+        if not self.get("converged", False):
+            warnings.warn(
+                f"{self.get('model')} {self.get('level')} saddle point not converged at "
+                f"{self.get('params')}: residual {self.get('residual'):.3g} after "
+                f"{self.get('iterations')} iterations",
+                NotConvergedWarning,
+                stacklevel=stacklevel,
+            )
+        return self
+
+    def __repr__(self):
+        op = ", ".join(f"{k}={v:.6g}" for k, v in self.get("order_parameters", {}).items())
+        return (
+            f"SaddleResult({self.get('model')}, {self.get('level')}, {self.get('branch')}: {op}; "
+            f"f={self.get('free_energy', float('nan')):.8g}, converged={self.get('converged')}, "
+            f"residual={self.get('residual', float('nan')):.2e})"
+        )
+
+
+def make_result(model, level, params, order_parameters, free_energy, energy, entropy,
+                converged, residual, iterations, stability=None, branch="", message="", **extra):
+    r = SaddleResult(
+        model=model, level=level, params=dict(params),
+        order_parameters={k: float(v) for k, v in order_parameters.items()},
+        free_energy=float(free_energy), energy=float(energy), entropy=float(entropy),
+        converged=bool(converged), residual=float(residual), iterations=int(iterations),
+        stability=dict(stability or {}), branch=branch, message=message,
+    )
+    r.update(extra)
+    return r

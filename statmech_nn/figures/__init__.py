@@ -1,0 +1,69 @@
+"""Figure catalogue: named recipes that write PNG (+ PDF) and the netCDF data behind them.
+
+A recipe is a function ``fn(outdir: pathlib.Path, scale: str) -> list[pathlib.Path]``
+registered with :func:`recipe`; ``scale`` is 'tiny' (tests: seconds), 'quick' (the
+README default: the whole catalogue in ~10 min on 2 cores) or 'full' (paper
+settings). Recipes live in ``statmech_nn/figures/recipes_<family>.py``; add the
+module to ``RECIPE_MODULES``.
+"""
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+SCALES = ("tiny", "quick", "full")
+
+RECIPE_MODULES = [
+    "statmech_nn.figures.recipes_storage",
+    "statmech_nn.figures.recipes_mc",
+    "statmech_nn.figures.recipes_learning",
+    "statmech_nn.figures.recipes_perceptron",
+    "statmech_nn.figures.recipes_continual",
+]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    fn: object
+
+
+_RECIPES = {}
+
+
+def recipe(name, description):
+    """Decorator registering a figure recipe under ``name``."""
+    def deco(fn):
+        _RECIPES[name] = Recipe(name, description, fn)
+        return fn
+    return deco
+
+
+def _load():
+    for mod in RECIPE_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
+def recipes():
+    """All registered recipes, by name."""
+    _load()
+    return dict(sorted(_RECIPES.items()))
+
+
+def build(name, outdir="figures", scale="quick", pdf=False):
+    """Build one recipe; returns the list of files written."""
+    from ..core.errors import ParameterError
+    allr = recipes()
+    if name not in allr:
+        raise ParameterError(f"unknown figure {name!r}; see 'statmech-nn figures --list'")
+    if scale not in SCALES:
+        raise ParameterError(f"scale={scale!r} is not one of {', '.join(SCALES)}")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    from . import style
+    with style.context(pdf=pdf):
+        return allr[name].fn(outdir, scale)

@@ -1,0 +1,67 @@
+"""One look for every figure: theory as lines, MC as points with error bars,
+phase regions shaded and named, the convention in the caption."""
+import contextlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+_STATE = {"pdf": False}
+
+RC = {
+    "figure.figsize": (5.2, 3.9), "figure.dpi": 110, "savefig.dpi": 150,
+    "axes.grid": True, "grid.alpha": 0.25, "axes.spines.top": False, "axes.spines.right": False,
+    "font.size": 9.5, "legend.fontsize": 8, "legend.frameon": False, "lines.linewidth": 1.6,
+}
+THEORY = {"rs": dict(ls="-"), "1rsb": dict(ls="--"), "exact": dict(ls=":", color="k")}
+PHASE_COLORS = {"retrieval": "#cfe8cf", "spin-glass": "#f3d9b1", "paramagnet": "#dde6f5",
+                "mixed": "#eadcf0"}
+
+
+@contextlib.contextmanager
+def context(pdf=False):
+    old = _STATE["pdf"]
+    _STATE["pdf"] = pdf
+    try:
+        with plt.rc_context(RC):
+            yield
+    finally:
+        _STATE["pdf"] = old
+
+
+def new(nrows=1, ncols=1, **kw):
+    return plt.subplots(nrows, ncols, constrained_layout=True, **kw)
+
+
+def mc_points(ax, x, mean, err, **kw):
+    kw.setdefault("fmt", "o")
+    kw.setdefault("ms", 3.5)
+    kw.setdefault("capsize", 2)
+    return ax.errorbar(x, mean, yerr=err, **kw)
+
+
+def caption(fig, text):
+    """Convention/caption line under the axes."""
+    fig.text(0.01, 0.005, text, fontsize=7, color="0.3", ha="left", va="bottom", wrap=True)
+
+
+def save(fig, outdir, name):
+    """Write ``name.png`` (and ``name.pdf`` with --pdf); returns the paths."""
+    paths = [outdir / f"{name}.png"]
+    fig.savefig(paths[0])
+    if _STATE["pdf"]:
+        paths.append(outdir / f"{name}.pdf")
+        fig.savefig(paths[1])
+    plt.close(fig)
+    return paths
+
+
+def save_data(ds, outdir, name):
+    """Write the xarray Dataset behind a figure as ``name.nc`` (atomic)."""
+    import os
+    path = outdir / f"{name}.nc"
+    tmp = outdir / f".{name}.nc.tmp{os.getpid()}"
+    ds.to_netcdf(tmp, engine="h5netcdf")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,48 @@
+"""Name -> model class, imported lazily so that the CLI starts fast.
+
+To add a model: implement :class:`~statmech_nn.theory.base.TheoryModel` in a module
+and add one line to ``_MODELS``.
+"""
+import importlib
+
+from ..core.errors import ParameterError
+
+_MODELS = {
+    # name: "module:Class"
+    "hopfield": "statmech_nn.theory.hopfield:Hopfield",
+    "dense-hebbian": "statmech_nn.theory.dense:DenseHebbian",
+    "sk": "statmech_nn.theory.sk:SK",
+    "curie-weiss": "statmech_nn.theory.curie_weiss:CurieWeiss",
+    "dense-hebbian-supervised": "statmech_nn.learning.theory:Supervised",
+    "dense-hebbian-unsupervised": "statmech_nn.learning.theory:Unsupervised",
+    "perceptron-storage": "statmech_nn.perceptron.storage:PerceptronStorage",
+    "perceptron-teacher": "statmech_nn.perceptron.teacher:PerceptronTeacher",
+    "perceptron-field": "statmech_nn.perceptron.field:PerceptronField",
+    "continual": "statmech_nn.perceptron.continual:Continual",
+}
+
+
+def model_names(available_only=True):
+    """Registered model names; with ``available_only`` those whose module imports."""
+    if not available_only:
+        return list(_MODELS)
+    out = []
+    for name, target in _MODELS.items():
+        try:
+            importlib.import_module(target.split(":")[0])
+        except ModuleNotFoundError as exc:
+            if exc.name and target.startswith(exc.name):
+                continue  # planned model whose module is not written yet
+            raise
+        out.append(name)
+    return out
+
+
+def get_model(name):
+    """Return an instance of the model called ``name`` (e.g. 'hopfield')."""
+    try:
+        target = _MODELS[name]
+    except KeyError:
+        raise ParameterError(f"unknown model {name!r}; choose one of {', '.join(_MODELS)}") from None
+    mod, cls = target.split(":")
+    return getattr(importlib.import_module(mod), cls)()
