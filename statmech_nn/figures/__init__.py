@@ -14,6 +14,7 @@ SCALES = ("tiny", "quick", "full")
 
 RECIPE_MODULES = [
     "statmech_nn.figures.recipes_storage",
+    "statmech_nn.figures.recipes_dense",
     "statmech_nn.figures.recipes_mc",
     "statmech_nn.figures.recipes_learning",
     "statmech_nn.figures.recipes_perceptron",

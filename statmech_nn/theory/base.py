@@ -11,8 +11,14 @@ Methods a model implements:
     One saddle point; ``branch`` picks a starting point ('retrieval',
     'spin-glass', 'paramagnet'); with ``branch=None`` the thermodynamically
     selected state is returned.
-``solve_batch(level, branch, **arrays) -> dict of arrays``
+``solve_batch(level='rs', branch=None, init=None, **arrays) -> dict of arrays``
     Same, vectorised over broadcast parameter arrays (used by grids/sweeps).
+    Every value has the broadcast shape. Keys: each order parameter (``m``,
+    ``q``, ...), ``free_energy``, ``energy``, ``entropy`` (NaN where undefined),
+    ``converged`` (bool), ``residual``, ``iterations`` (int), stability entries
+    (e.g. ``replicon``) and ``branch`` (array of str). ``init`` is an optional
+    dict of order-parameter arrays used as the starting point (warm start for
+    continuation along a line).
 ``capacity(level='rs', **params) -> SaddleResult``
     With ``alpha_c`` and the order parameters at alpha_c (where defined).
 ``phase_lines(level='rs', ...) -> dict of arrays``
