@@ -19,6 +19,7 @@ COMMANDS = [
     "statmech_nn.cli.cmd_learning",    # threshold (dense Hebbian learning)
     "statmech_nn.cli.cmd_continual",   # continual (multilayer binary networks)
     "statmech_nn.cli.cmd_cache",       # cache (content-addressed result cache)
+    "statmech_nn.cli.cmd_validate",    # validate (the validation table)
 ]
 
 
