@@ -1,0 +1,585 @@
+r"""Replica-symmetric theory of dense Hebbian learning from noisy examples.
+
+Convention (the storage models' one, so that r -> 1 or M -> inf *is* ``dense-hebbian``
+/ ``hopfield`` at every temperature): K = alpha N^{P-1} classes, distinct indices,
+
+* supervised   H = -N^{1-P} sum_mu sum_{i1<...<iP} xi~^mu_{i1}..xi~^mu_{iP} s_{i1}..s_{iP},
+  xi~^mu = sum_a eta^{mu,a} / (M sqrt(R)), R = r^2 + (1 - r^2)/M  (E xi~^2 = 1);
+* unsupervised H = -N^{1-P} / (M R^{P/2}) sum_mu sum_a sum_{i1<...<iP} eta^{mu,a}_{i1}.. s_{iP}.
+
+For P = 2 this is the AGS normalisation -(1/N) sum_{i<j} (K = alpha N).
+
+Effective model for P >= 3 (derivations/learning.py): the condensed class gives the
+signal -N n^P/P! with n = <xi~ . s>/N for *both* protocols (the unsupervised symmetric
+state has every example overlap equal to r sqrt(1+rho) n); the other classes give a
+Gaussian cross-talk with covariance N alpha nu q^P / P!, nu = 1 (supervised) or
+nu = (1 + (M-1) r^{2P}) / (M R^P) (unsupervised). RS pressure
+
+    A = ln 2 + E ln cosh(beta h) - beta (P-1) n^P / P!
+        + beta^2 alpha nu / (2 P!) [1 - P q^{P-1} + (P-1) q^P],
+    h = n^{P-1} xi~ / (P-1)! + z sqrt(alpha nu q^{P-1} / (P-1)!),
+
+n = E[xi~ tanh(beta h)], q = E[tanh^2], m = E[tanh] (archetype Mattis overlap).
+
+P = 2 (AGS-type, not the formula above): each class is a Gaussian block whose
+normalised correlation spectrum is c = 1 (once) and, unsupervised only,
+c = (1 - r^2)/(1 + (M-1) r^2) (M - 1 times):
+
+    A = ln 2 + E ln cosh beta(n xi~ + sqrt(alpha rr) z) - beta n^2/2
+        - (alpha/2) sum_k [ln D_k - beta c_k q / D_k + beta c_k] - alpha beta^2 rr (1-q)/2,
+    D_k = 1 - beta c_k (1 - q),  rr = sum_k c_k^2 q / D_k^2.
+
+Class-average law: exact binomial (S = sum_a chi_a) or its CLT form
+xi~ = (1 + sqrt(rho) lam)/sqrt(1 + rho).
+"""
+import math
+
+import numpy as np
+from scipy import optimize, special
+
+from ..core.errors import ParameterError, beta_from
+from ..core.quadrature import expect, log_cosh, normal_nodes, sech2
+from ..core.result import make_result
+from ..core.solver import solve_fixed_point
+from ..theory.base import Param, TheoryModel
+from . import laws as L
+
+SQ2 = math.sqrt(2.0)
+SQ2PI = math.sqrt(2.0 * math.pi)
+N_FLOOR = 1e-6          # n below this is "no retrieval"
+CHUNK = 3_000_000       # max batch * atoms * nodes evaluated at once
+
+
+# --------------------------------------------------------------------------- moments
+def _moments(law, kappa, b, beta):
+    """Site averages for h = kappa xi~ + b z at finite beta (arrays of shape (batch,)).
+
+    Returns E tanh, E tanh^2, E xi~ tanh, E sech^4, E ln cosh (all of beta h).
+    """
+    if law.kind == "gaussian":
+        mu = kappa * law.a0
+        sd = np.sqrt(kappa * kappa * law.s * law.s + b * b)
+        h, w = normal_nodes(mu, sd, beta)
+        bh = beta[:, None] * h
+        t = np.tanh(bh)
+        s2 = sech2(bh)
+        Et, Et2, Es2 = expect(t, w), expect(t * t, w), expect(s2, w)
+        Ext = law.a0 * Et + kappa * law.s ** 2 * beta * Es2
+        return dict(Et=Et, Et2=Et2, Ext=Ext, Es4=expect(s2 * s2, w), Elc=expect(log_cosh(bh), w))
+    x, wl = law.x, law.w
+    a = kappa[:, None] * x
+    h, w = normal_nodes(a, np.broadcast_to(b[:, None], a.shape), np.broadcast_to(beta[:, None], a.shape))
+    bh = beta[:, None, None] * h
+    t = np.tanh(bh)
+    s2 = sech2(bh)
+    Et_l, Et2_l = expect(t, w), expect(t * t, w)
+    return dict(Et=np.sum(wl * Et_l, -1), Et2=np.sum(wl * Et2_l, -1), Ext=np.sum(wl * x * Et_l, -1),
+                Es4=np.sum(wl * expect(s2 * s2, w), -1), Elc=np.sum(wl * expect(log_cosh(bh), w), -1))
+
+
+def _moments0(law, kappa, b):
+    """T = 0: E sign h, E xi~ sign h, E|h|, density p_h(0) (0 where b = 0)."""
+    if law.kind == "gaussian":
+        mu = kappa * law.a0
+        V = kappa * kappa * law.s * law.s + b * b
+        sd = np.sqrt(V)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Et = np.where(sd > 0, special.erf(mu / (SQ2 * sd)), np.sign(mu))
+            p0 = np.where(sd > 0, np.exp(-mu * mu / (2 * V)) / (SQ2PI * sd), 0.0)
+        Ext = law.a0 * Et + kappa * law.s ** 2 * 2 * p0
+        Eabs = mu * Et + 2 * V * p0
+        p0b = np.where(b > 0, p0, 0.0)
+        return dict(Et=Et, Ext=Ext, Eabs=Eabs, p0=p0b)
+    x, wl = law.x, law.w
+    a = kappa[:, None] * x
+    bb = b[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(bb > 0, special.erf(a / (SQ2 * bb)), np.sign(a))
+        p = np.where(bb > 0, np.exp(-a * a / (2 * bb * bb)) / (SQ2PI * bb), 0.0)
+    Eabs = a * e + 2 * bb * bb * p
+    return dict(Et=np.sum(wl * e, -1), Ext=np.sum(wl * x * e, -1), Eabs=np.sum(wl * Eabs, -1),
+                p0=np.sum(wl * p, -1))
+
+
+# --------------------------------------------------------------------------- the model
+class _Learning(TheoryModel):
+    protocol = "supervised"
+
+    def __init__(self):
+        super().__init__(
+            name=f"dense-hebbian-{self.protocol}", levels=("rs",),
+            params=(
+                Param("P", "interaction order, even (P = 2: AGS-type theory)", lo=2, kind="even"),
+                Param("alpha", "load: K = alpha N^(P-1) classes (alpha = 0: low load; "
+                      "with --b: K = alpha N^b)", lo=0.0),
+                Param("r", "dataset quality r = E chi in [0, 1]", lo=0.0, hi=1.0),
+                Param("M", "examples per class, M >= 1 (integer for the binomial law)", lo=1.0),
+                Param("law", "class-average law: binomial (exact) or gaussian (CLT)", kind="choice",
+                      choices=("binomial", "gaussian")),
+                Param("rho", "dataset entropy rho = (1-r^2)/(M r^2) >= 0 (Gaussian law; replaces "
+                      "(r, M)" + (", needs r)" if self.protocol == "unsupervised" else ")"), lo=0.0),
+                Param("b", "sub-saturated load exponent: K = alpha N^b, 0 <= b < P-1 (needs N)", lo=0.0),
+                Param("N", "network size (only with b: effective alpha N^(b-P+1))", lo=1.0),
+            ),
+            convention=("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi~..xi~ s..s (supervised, xi~ = class "
+                        "average / (M sqrt R)); unsupervised: -N^(1-P)/(M R^(P/2)) sum_mu,a sum_{i<..} "
+                        "eta..eta s..s; K = alpha N^(P-1); T multiplies H"),
+        )
+
+    # ---- validation ----------------------------------------------------------------
+    def check_params(self, params, require=True):
+        params = dict(params)
+        out = super().check_params(params, require=False)
+        out = self._resolve(out)
+        return out
+
+    def _resolve(self, d):
+        if "P" not in d:
+            raise ParameterError(f"{self.name} needs parameter P (even interaction order)")
+        if "alpha" not in d:
+            raise ParameterError(f"{self.name} needs parameter alpha (load, >= 0)")
+        law = d.get("law")
+        has_rho = d.get("rho") is not None
+        if law is None:
+            law = "gaussian" if has_rho else "binomial"
+        d["law"] = law
+        if has_rho and law != "gaussian":
+            raise ParameterError("rho is only allowed with law=gaussian (the binomial law needs r and M)")
+        if has_rho:
+            if d.get("M") is not None:
+                raise ParameterError("give either (r, M) or rho, not both")
+            if self.protocol == "unsupervised":
+                if d.get("r") is None or d["r"] <= 0:
+                    raise ParameterError("the unsupervised model with rho also needs r in (0, 1] "
+                                         "(its cross-talk depends on r^(2P)); M = (1-r^2)/(rho r^2)")
+                d["M"] = float(L.M_of(d["r"], d["rho"]))
+                if d["M"] < 1:
+                    raise ParameterError(f"rho={d['rho']} with r={d['r']} gives M={d['M']:.4g} < 1")
+        else:
+            for k in ("r", "M"):
+                if d.get(k) is None:
+                    raise ParameterError(f"{self.name} needs parameter {k} (or rho with law=gaussian)")
+            if law == "binomial" and float(d["M"]) != int(d["M"]):
+                raise ParameterError(f"M={d['M']} must be an integer for the binomial law "
+                                     "(use law=gaussian for real M)")
+            d["rho"] = float(L.rho_of(d["r"], d["M"]))
+        if d.get("b") is not None:
+            if d["b"] >= d["P"] - 1:
+                raise ParameterError(f"b={d['b']} must be < P-1={d['P'] - 1} (b = P-1 is the default "
+                                     "saturated load)")
+        elif d.get("N") is not None:
+            raise ParameterError("N is only used with b (sub-saturated load)")
+        return d
+
+    def alpha_eff(self, d):
+        """Load entering the saturated-load equations: alpha N^(b-P+1) with b, else alpha."""
+        if d.get("b") is None:
+            return d["alpha"]
+        if d.get("N") is None:
+            return 0.0 * d["alpha"]  # thermodynamic limit of a sub-saturated load
+        return d["alpha"] * d["N"] ** (d["b"] - (d["P"] - 1))
+
+    def nu(self, d):
+        if self.protocol == "supervised":
+            return 1.0
+        return float(L.nu_unsupervised(d["P"], d["r"], d["M"]))
+
+    def spectrum(self, d):
+        """P = 2 class spectrum [(c_k, multiplicity)]."""
+        if self.protocol == "supervised":
+            return [(1.0, 1.0)]
+        r, M = d["r"], d["M"]
+        return [(1.0, 1.0), ((1 - r * r) / (1 + (M - 1) * r * r), M - 1.0)]
+
+    def law_of(self, d):
+        if d["law"] == "gaussian":
+            return L.GaussianLaw(d["rho"])
+        return L.BinomialLaw(d["r"], d["M"])
+
+    # ---- core: one parameter point, all branches ------------------------------------------
+    def _ctx(self, d):
+        P = d["P"]
+        return dict(P=P, law=self.law_of(d), alpha=self.alpha_eff(d), nu=self.nu(d),
+                    spec=self.spectrum(d), beta=d["beta"], fact=math.factorial(P - 1))
+
+    @staticmethod
+    def _map(c, x, T0):
+        """Undamped map for a batch of starting points (columns of x) at one parameter point."""
+        P, law, al, beta, fact = c["P"], c["law"], c["alpha"], c["beta"], c["fact"]
+        nb = x.shape[1]
+        lawb = law.take(np.zeros(nb, int))
+        n = np.maximum(x[0], 0.0)
+        if P >= 3:
+            kappa = n ** (P - 1) / fact
+            if T0:
+                b = np.full(nb, math.sqrt(al * c["nu"] / fact))
+                mo = _moments0(lawb, kappa, b)
+                return np.array([mo["Ext"]])
+            q = np.clip(x[1], 0, 1)
+            b = np.sqrt(al * c["nu"] * q ** (P - 1) / fact)
+            mo = _moments(lawb, kappa, b, np.full(nb, beta))
+            return np.array([mo["Ext"], mo["Et2"]])
+        # P = 2
+        if T0:
+            C = x[1]
+            rr = sum(mult * ck * ck / (1 - ck * C) ** 2 for ck, mult in c["spec"])
+            bad = np.any([1 - ck * C <= 0 for ck, _ in c["spec"]], axis=0)
+            b = np.sqrt(al * rr)
+            mo = _moments0(lawb, n, b)
+            out = np.array([mo["Ext"], 2 * mo["p0"]])
+            out[:, bad] = np.nan
+            return out
+        q = np.clip(x[1], 0, 1)
+        D = [1 - beta * ck * (1 - q) for ck, _ in c["spec"]]
+        bad = np.any([Dk <= 0 for Dk in D], axis=0)
+        rr = sum(mult * ck * ck * q / np.where(Dk > 0, Dk, 1.0) ** 2
+                 for (ck, mult), Dk in zip(c["spec"], D))
+        mo = _moments(lawb, n, np.sqrt(al * rr), np.full(nb, beta))
+        out = np.array([mo["Ext"], mo["Et2"]])
+        out[:, bad] = np.nan
+        return out
+
+    def _observables(self, c, x, T0):
+        """m, q, f, e, s, replicon, A for solved points (columns of x)."""
+        P, law, al, beta, fact, nu = c["P"], c["law"], c["alpha"], c["beta"], c["fact"], c["nu"]
+        nb = x.shape[1]
+        lawb = law.take(np.zeros(nb, int))
+        n = np.maximum(x[0], 0.0)
+        Pf = math.factorial(P)
+        if P >= 3:
+            kappa = n ** (P - 1) / fact
+            if T0:
+                b = np.full(nb, math.sqrt(al * nu / fact))
+                mo = _moments0(lawb, kappa, b)
+                f = -mo["Eabs"] + (P - 1) * n ** P / Pf
+                return dict(m=mo["Et"], n=n, q=np.ones(nb), free_energy=f, energy=f,
+                            entropy=np.zeros(nb), replicon=np.full(nb, np.nan))
+            q = np.clip(x[1], 0, 1)
+            b = np.sqrt(al * nu * q ** (P - 1) / fact)
+            mo = _moments(lawb, kappa, b, np.full(nb, beta))
+            A = (math.log(2) + mo["Elc"] - beta * (P - 1) * n ** P / Pf
+                 + beta ** 2 * al * nu / (2 * Pf) * (1 - P * q ** (P - 1) + (P - 1) * q ** P))
+            e = -n ** P / Pf - beta * al * nu / Pf * (1 - q ** P)
+            rep = beta ** 2 * al * nu * q ** (P - 2) / math.factorial(P - 2) * mo["Es4"]
+            return dict(m=mo["Et"], n=n, q=q, free_energy=-A / beta, energy=e,
+                        entropy=beta * e + A, replicon=rep)
+        spec = c["spec"]
+        if T0:
+            C = x[1]
+            rr = sum(mult * ck * ck / (1 - ck * C) ** 2 for ck, mult in spec)
+            mo = _moments0(lawb, n, np.sqrt(al * rr))
+            e = -n * n / 2 - al / 2 * sum(mult * (ck / (1 - ck * C) - ck) for ck, mult in spec) - al / 2 * rr * C
+            return dict(m=mo["Et"], n=n, q=np.ones(nb), free_energy=e, energy=e, entropy=np.zeros(nb),
+                        replicon=np.full(nb, np.nan), C=C)
+        q = np.clip(x[1], 0, 1)
+        D = [1 - beta * ck * (1 - q) for ck, _ in spec]
+        rr = sum(mult * ck * ck * q / Dk ** 2 for (ck, mult), Dk in zip(spec, D))
+        mo = _moments(lawb, n, np.sqrt(al * rr), np.full(nb, beta))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            A = (math.log(2) + mo["Elc"] - beta * n * n / 2
+                 - al / 2 * sum(mult * (np.log(Dk) - beta * ck * q / Dk + beta * ck)
+                                for (ck, mult), Dk in zip(spec, D))
+                 - al * beta ** 2 * rr * (1 - q) / 2)
+            e = (-n * n / 2 - al / 2 * sum(mult * (ck / Dk - ck) for (ck, mult), Dk in zip(spec, D))
+                 - al / 2 * beta * rr * (1 - q))
+            rep = al * beta ** 2 * sum(mult * ck * ck / Dk ** 2 for (ck, mult), Dk in zip(spec, D)) * mo["Es4"]
+        return dict(m=mo["Et"], n=n, q=q, free_energy=-A / beta, energy=e, entropy=beta * e + A,
+                    replicon=rep)
+
+    def _starts(self, c, T0, branch, init):
+        n1 = float(c["law"].mean_abs()[0])
+        if init is not None:
+            x = [init.get("n", n1), init.get("C" if (T0 and c["P"] == 2) else "q", 1.0)]
+            return [("init", x[:1] if (T0 and c["P"] >= 3) else x)]
+        if T0:
+            if c["P"] >= 3:
+                s = {"retrieval": [n1], "spin-glass": [0.0]}
+            else:
+                s = {"retrieval": [n1, 0.0], "spin-glass": [0.0, 0.5]}
+        else:
+            s = {"retrieval": [n1, 1.0], "spin-glass": [0.0, 0.999], "paramagnet": [0.0, 0.0]}
+        if branch is not None:
+            if branch not in s:
+                raise ParameterError(f"branch={branch!r} is not one of {', '.join(s)}")
+            return [(branch, s[branch])]
+        return list(s.items())
+
+    def _solve_point(self, d, branch=None, init=None, tol=1e-11):
+        c = self._ctx(d)
+        T0 = np.isinf(c["beta"])
+        starts = self._starts(c, T0, branch, init)
+        x0 = np.array([s for _, s in starts], float).T
+        if T0 and c["P"] >= 3:
+            bounds = ([0.0], [10.0])
+        elif T0:
+            bounds = ([0.0, 0.0], [10.0, 1.0 - 1e-12])
+        else:
+            bounds = ([0.0, 0.0], [10.0, 1.0])
+        fp = solve_fixed_point(lambda x, p: self._map(c, x, T0), x0, {}, tol=tol, bounds=bounds,
+                               maxiter=300)
+        obs = self._observables(c, fp.x, T0)
+        rows = []
+        for k in range(x0.shape[1]):
+            row = {key: float(v[k]) for key, v in obs.items()}
+            row.update(converged=bool(fp.converged[k]), residual=float(fp.residual[k]),
+                       iterations=int(fp.iterations[k]), start=starts[k][0])
+            if row["n"] > N_FLOOR:
+                row["branch"] = "retrieval"
+            elif row["q"] > N_FLOOR:
+                row["branch"] = "spin-glass"
+            else:
+                row["branch"] = "paramagnet"
+            rows.append(row)
+        ok = [r for r in rows if r["converged"] and np.isfinite(r["free_energy"])]
+        if branch is not None or init is not None:
+            best = rows[0]
+        elif ok:
+            best = min(ok, key=lambda r: r["free_energy"])
+        else:
+            best = min(rows, key=lambda r: r["residual"])
+        best = dict(best)
+        best["all_branches"] = rows
+        return best, c
+
+    # ---- public interface ---------------------------------------------------------------
+    def solve(self, level="rs", branch=None, init=None, **params):
+        """One RS saddle point (``branch`` = retrieval | spin-glass | paramagnet; default:
+        the lowest free energy among the converged branches)."""
+        self.check_level(level)
+        d = self.check_params(params)
+        row, c = self._solve_point(d, branch=branch, init=init)
+        ops = {"m": row["m"], "n": row["n"], "q": row["q"]}
+        if "C" in row:
+            ops["C"] = row["C"]
+        others = {r["start"]: {"branch": r["branch"], "m": r["m"], "n": r["n"], "q": r["q"],
+                               "free_energy": r["free_energy"], "converged": r["converged"]}
+                  for r in row["all_branches"]}
+        res = make_result(
+            self.name, level, {k: v for k, v in d.items() if v is not None}, ops,
+            row["free_energy"], row["energy"], row["entropy"], row["converged"], row["residual"],
+            row["iterations"], stability={"replicon": row["replicon"]}, branch=row["branch"],
+            message=("learning: m is the archetype overlap (n > 0 alone is not learning)"),
+            branches=others, alpha_eff=float(c["alpha"]), noise_factor=float(c["nu"]),
+            rho=float(d["rho"]), convention=self.convention,
+        )
+        return res.warn_if_unconverged()
+
+    def solve_batch(self, level="rs", branch=None, init=None, **arrays):
+        """Vectorised over broadcast parameter arrays (a loop over points; each point is a
+        small batched Newton over its starting branches)."""
+        self.check_level(level)
+        arrays = dict(arrays)
+        names = [p.name for p in self.params] + ["T", "beta"]
+        given = {k: np.asarray(v, dtype=object if k == "law" else float) for k, v in arrays.items()
+                 if v is not None and k in names}
+        unknown = set(arrays) - set(names)
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {', '.join(sorted(unknown))} for {self.name}")
+        shape = np.broadcast_shapes(*[v.shape for v in given.values()]) if given else ()
+        flat = {k: np.broadcast_to(v, shape).ravel() for k, v in given.items()}
+        size = int(np.prod(shape)) if shape else 1
+        keys = ("m", "n", "q", "free_energy", "energy", "entropy", "replicon", "residual")
+        out = {k: np.full(size, np.nan) for k in keys}
+        out["converged"] = np.zeros(size, bool)
+        out["iterations"] = np.zeros(size, int)
+        out["branch"] = np.empty(size, dtype=object)
+        for i in range(size):
+            pt = {k: (v[i] if k == "law" else float(v[i])) for k, v in flat.items()}
+            if "P" in pt:
+                pt["P"] = int(pt["P"])
+            ini = None if init is None else {k: float(np.broadcast_to(v, shape).ravel()[i])
+                                             for k, v in init.items()}
+            d = self.check_params(pt)
+            row, _ = self._solve_point(d, branch=branch, init=ini)
+            for k in keys:
+                out[k][i] = row[k]
+            out["converged"][i] = row["converged"]
+            out["iterations"][i] = row["iterations"]
+            out["branch"][i] = row["branch"]
+        return {k: v.reshape(shape) for k, v in out.items()}
+
+    # ---- T = 0 capacity --------------------------------------------------------------
+    def capacity(self, level="rs", **params):
+        """Largest alpha with a retrieval solution at T = 0 (RS), at given (r, M) or rho.
+
+        P >= 3 in closed form: tau_c = (1/2) [max_x E[xi~ erf(x xi~)] x^(-1/(P-1))]^(2(P-1)),
+        alpha_c = tau_c / ((P-1)! nu) (times N^(P-1-b) with a sub-saturated load).
+        P = 2: bisection on the existence of the AGS-type retrieval solution.
+        """
+        self.check_level(level)
+        params = dict(params)
+        params.pop("T", None)
+        params.pop("beta", None)
+        params.setdefault("alpha", 0.0)
+        d = self.check_params(dict(params, T=0))
+        P = d["P"]
+        scale = 1.0
+        if d.get("b") is not None:
+            if d.get("N") is None:
+                return make_result(self.name, level, d, {"m": np.nan, "n": np.nan}, np.nan, np.nan, np.nan,
+                                   True, 0.0, 0, message="sub-saturated load without N: alpha_c = inf "
+                                   "(the cross-talk vanishes as N -> inf)", alpha_c=math.inf)
+            scale = d["N"] ** (d["b"] - (P - 1))
+        law = self.law_of(d)
+        if P >= 3:
+            tau, xs = tau_c(P, law)
+            tau, xs = float(tau[0]), float(xs[0])
+            nu = self.nu(d)
+            ac = tau / (math.factorial(P - 1) * nu * scale)
+            n = (xs * math.sqrt(2 * tau)) ** (1 / (P - 1))
+            m = float(law.Gm(np.array([[xs]]))[0, 0])
+            return make_result(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
+                               branch="retrieval", message="RS T = 0 retrieval spinodal (closed form)",
+                               alpha_c=ac, tau_c=tau, noise_factor=nu)
+        ac, ys = alpha_c_p2(law, self.spectrum(d))
+        ac, ys = float(ac[0]), float(ys[0])
+        n = float(law.G(np.array([[ys]]))[0, 0])
+        m = float(law.Gm(np.array([[ys]]))[0, 0])
+        return make_result(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
+                           branch="retrieval", message="RS T = 0 retrieval spinodal of the AGS-type "
+                           "P = 2 theory: alpha_c = max_y G(y)^2 / (2 y^2 rr(y))", alpha_c=ac / scale)
+
+    def _exists(self, d, warm=None):
+        """The retrieval row if a retrieval solution exists at d (warm-started), else None.
+
+        At T = 0 decided in closed form (alpha_eff <= alpha_c), then solved."""
+        if np.isinf(d["beta"]):
+            law = self.law_of(d)
+            if d["P"] >= 3:
+                ac = float(tau_c(d["P"], law)[0][0]) / (math.factorial(d["P"] - 1) * self.nu(d))
+            else:
+                ac = float(alpha_c_p2(law, self.spectrum(d))[0][0])
+            if self.alpha_eff(d) > ac:
+                return None
+            row, _ = self._solve_point(d, branch="retrieval")
+            return row
+        inits = []
+        if warm is not None:
+            key = "C" if (np.isinf(d["beta"]) and d["P"] == 2) else "q"
+            inits.append({"n": warm["n"], key: warm.get(key, warm["q"])})
+        inits.append(None)
+        for ini in inits:
+            row, _ = self._solve_point(d, branch=None if ini is not None else "retrieval", init=ini)
+            if row["converged"] and row["n"] > 1e-3 and row["m"] > 1e-9:
+                return row
+        return None
+
+    # ---- learning threshold ---------------------------------------------------------------
+    def threshold(self, alpha, r, T=0.0, P=4, law="binomial", M_max=1e7, b=None, N=None):
+        """Learning threshold M_c(alpha, r, T): the smallest M above which the retrieval
+        (archetype-aligned) state exists for every larger M (the upper end of the
+        no-retrieval window; small-M example retrieval of the unsupervised model does not
+        count). Returns a dict with M_c (inf: no learning even as M -> inf; 1: retrieval at
+        every M), m and n at M_c, and ``sharp`` (False when m grows smoothly)."""
+        base = dict(P=P, alpha=alpha, r=r, law=law, T=T, b=b, N=N)
+        base = {k: v for k, v in base.items() if v is not None}
+        d0 = self.check_params(dict(base, M=1))
+        if d0["r"] <= 0:
+            return dict(M_c=math.inf, message="r = 0: examples carry no information")
+        integer = law == "binomial"
+
+        def exists(M):
+            d = self.check_params(dict(base, M=M))
+            if d["P"] >= 3 and np.isinf(d["beta"]):
+                cap = self.capacity(**{k: v for k, v in base.items() if k != "T"}, M=M)
+                return cap["alpha_c"] >= alpha, cap
+            row = self._exists(d)
+            return row is not None, row
+
+        grid = np.unique(np.round(np.geomspace(1, M_max, 45))) if integer else np.geomspace(1, M_max, 45)
+        ok = [exists(float(M))[0] for M in grid]
+        if not ok[-1]:
+            return dict(M_c=math.inf, sharp=True, message=f"no retrieval up to M = {M_max:g}: alpha is "
+                        "above the storage capacity at this T")
+        fails = [i for i, v in enumerate(ok) if not v]
+        if not fails:
+            res = self.solve(**dict(base, M=1.0 if not integer else 1), branch="retrieval")
+            return dict(M_c=1.0, sharp=False, m=res.order_parameters["m"], n=res.order_parameters["n"],
+                        message="retrieval exists at every M >= 1: no sharp threshold (m grows smoothly)")
+        lo, hi = grid[fails[-1]], grid[fails[-1] + 1]
+        if integer:
+            while hi - lo > 1:
+                mid = float(int((lo + hi) // 2))
+                if exists(mid)[0]:
+                    hi = mid
+                else:
+                    lo = mid
+        else:
+            while hi - lo > 1e-7 * hi:
+                mid = 0.5 * (lo + hi)
+                if exists(mid)[0]:
+                    hi = mid
+                else:
+                    lo = mid
+        res = self.solve(**dict(base, M=hi), branch="retrieval")
+        return dict(M_c=float(hi), sharp=True, m=res.order_parameters["m"], n=res.order_parameters["n"],
+                    rho_c=float(L.rho_of(r, hi)),
+                    message="smallest M with an archetype-retrieval solution for all larger M")
+
+
+def tau_c(P, law, xgrid=None):
+    """T = 0 RS retrieval spinodal tau_c = alpha_c (P-1)! nu for each batch element of ``law``.
+
+    Returns (tau_c, x*) with x* = n^(P-1)/sqrt(2 tau) at the spinodal."""
+    if xgrid is None:
+        xgrid = np.geomspace(1e-3, 1e3, 400)
+    k = 1.0 / (P - 1)
+    g = law.G(np.broadcast_to(xgrid, (len(law.mean_abs()), len(xgrid)))) * xgrid ** (-k)
+    i = np.argmax(g, axis=-1)
+    taus, xs = [], []
+    for j in range(g.shape[0]):
+        lawj = law.take(np.array([j]))
+        f = lambda lx: -float(lawj.G(np.array([[math.exp(lx)]]))[0, 0]) * math.exp(-k * lx)
+        lo = math.log(xgrid[max(i[j] - 1, 0)])
+        hi = math.log(xgrid[min(i[j] + 1, len(xgrid) - 1)])
+        opt = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-12})
+        gmax = -opt.fun
+        taus.append(0.5 * gmax ** (2 * (P - 1)))
+        xs.append(math.exp(opt.x))
+    return np.array(taus), np.array(xs)
+
+
+def alpha_c_p2(law, spec, ygrid=None):
+    """T = 0 capacity of the AGS-type P = 2 theory for each batch element of ``law``.
+
+    With y = n / sqrt(2 alpha rr): n = G(y) = E[xi~ erf(y xi~)],
+    C = sqrt2 y K(y)/G(y) (K = sqrt(2/pi) E exp(-y^2 xi~^2)), rr = sum_k mult c_k^2/(1 - c_k C)^2,
+    and alpha(y) = G^2 / (2 y^2 rr); retrieval exists iff alpha <= max_y alpha(y).
+    Returns (alpha_c, y*)."""
+    if ygrid is None:
+        ygrid = np.geomspace(1e-2, 30, 600)
+
+    def alpha_of(lawj, y):
+        y = np.atleast_2d(y)
+        G, K = lawj.G(y), lawj.K(y)
+        C = SQ2 * y * K / G
+        rr = 0.0
+        bad = np.zeros_like(C, bool)
+        for ck, mult in spec:
+            Dk = 1 - ck * C
+            bad |= Dk <= 0
+            rr = rr + mult * ck * ck / np.where(Dk > 0, Dk, 1.0) ** 2
+        return np.where(bad, 0.0, G * G / (2 * y * y * rr))
+
+    acs, ys = [], []
+    for j in range(len(law.mean_abs())):
+        lawj = law.take(np.array([j]))
+        a = alpha_of(lawj, ygrid[None, :])[0]
+        i = int(np.argmax(a))
+        lo, hi = math.log(ygrid[max(i - 1, 0)]), math.log(ygrid[min(i + 1, len(ygrid) - 1)])
+        opt = optimize.minimize_scalar(lambda ly: -float(alpha_of(lawj, np.array([[math.exp(ly)]]))[0, 0]),
+                                       bounds=(lo, hi), method="bounded", options={"xatol": 1e-12})
+        acs.append(-opt.fun)
+        ys.append(math.exp(opt.x))
+    return np.array(acs), np.array(ys)
+
+
+class Supervised(_Learning):
+    """Dense Hebbian network learning from noisy examples with a teacher (class averages)."""
+    protocol = "supervised"
+
+
+class Unsupervised(_Learning):
+    """Dense Hebbian network learning from noisy examples without a teacher (every example)."""
+    protocol = "unsupervised"
