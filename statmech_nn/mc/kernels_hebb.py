@@ -44,11 +44,12 @@ def dsum_int(xi, gco, ov, i, s):
     """sum_mu G(s xi_i^mu M_mu) as an exact int64 (G of degree len(gco) - 1)."""
     K = ov.shape[0]
     deg = gco.shape[0] - 1
+    xr = xi[i]
     tot = 0
     if deg == 1:
         y = 0
         for mu in range(K):
-            y += xi[i, mu] * ov[mu]
+            y += xr[mu] * ov[mu]
         tot = gco[0] * K + gco[1] * s * y
     elif deg == 3:
         g0 = gco[0]
@@ -56,11 +57,11 @@ def dsum_int(xi, gco, ov, i, s):
         g2 = gco[2]
         g3 = gco[3]
         for mu in range(K):
-            u = s * xi[i, mu] * ov[mu]
+            u = s * xr[mu] * ov[mu]
             tot += g0 + u * (g1 + u * (g2 + u * g3))
     else:
         for mu in range(K):
-            u = s * xi[i, mu] * ov[mu]
+            u = s * xr[mu] * ov[mu]
             acc = gco[deg]
             for k in range(deg - 1, -1, -1):
                 acc = acc * u + gco[k]
@@ -85,8 +86,9 @@ def sweep_int(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
         if accept(dE, beta, rule, rng):
             sig[i] = -s
             two_s = 2 * s
+            xr = xi[i]
             for mu in range(K):
-                ov[mu] -= two_s * xi[i, mu]
+                ov[mu] -= two_s * xr[mu]
             nacc += 1
             dEtot += dE
     return nacc, dEtot
