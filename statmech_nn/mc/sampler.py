@@ -277,6 +277,23 @@ class Sampler:
                   self.n_temps > 1, st.ebook[g], st.last_end[g], E[g], M[g], MAG[g], Q[g],
                   st.acc[g], st.swap_acc[g], st.swap_att[g], st.rt[g])
 
+    @staticmethod
+    def _wait(futs):
+        """Wait for a chunk; on Ctrl-C let the running chunk finish and return True."""
+        interrupted = False
+        for f in futs:
+            while True:
+                try:
+                    f.result(timeout=0.25)
+                    break
+                except FutTimeout:
+                    continue
+                except KeyboardInterrupt:
+                    interrupted = True
+        for f in futs:
+            f.result()
+        return interrupted
+
     def _track(self):
         if "track" not in self._cache:
             self._cache["track"] = np.ascontiguousarray(self.model.track)
@@ -326,17 +343,7 @@ class Sampler:
                 out = (np.zeros((G, n, R, L)), np.zeros((G, n, R, L, max(T, 1))),
                        np.zeros((G, n, R, L)), np.zeros((G, n, L)))
                 futs = [ex.submit(self._chunk, st, g, n, out) for g in range(G)]
-                for f in futs:
-                    while True:
-                        try:
-                            f.result(timeout=0.25)
-                            break
-                        except FutTimeout:
-                            continue
-                        except KeyboardInterrupt:
-                            interrupted = True
-                for f in futs:   # after Ctrl-C: let the running chunk finish
-                    f.result()
+                interrupted = self._wait(futs)
                 st.series["E"].append(out[0])
                 st.series["m"].append(out[1][..., 0] if T else np.full(out[0].shape, np.nan))
                 st.series["mag"].append(out[2])

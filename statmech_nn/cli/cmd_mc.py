@@ -1,0 +1,186 @@
+"""``mc`` (one Monte Carlo run) and ``compare`` (theory vs MC along T or the load)."""
+import json
+import sys
+
+from ..core.errors import ParameterError
+
+MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss")
+
+
+def _floats(text, name):
+    try:
+        return [float(x) for x in str(text).replace(",", " ").split()]
+    except ValueError:
+        raise ParameterError(f"{name} must be a comma-separated list of numbers, got {text!r}") from None
+
+
+def _common(p):
+    p.add_argument("model", choices=MODELS, metavar="MODEL", help=", ".join(MODELS))
+    p.add_argument("--alpha", type=float, default=None,
+                   help="load: K = alpha N (hopfield) or alpha N^(P-1) (dense-hebbian)")
+    p.add_argument("--K", type=int, default=None, help="number of patterns (instead of --alpha)")
+    p.add_argument("--P", type=int, default=None, help="interaction order (dense-hebbian: even, default 4; curie-weiss: default 2)")
+    p.add_argument("--variant", default="distinct", choices=("distinct", "all-tuples"),
+                   help="dense Hamiltonian: distinct indices (default, matches the theory) or all index tuples")
+    p.add_argument("--sweeps", type=int, default=1000, help="sweeps per chain (default 1000)")
+    p.add_argument("--burn", type=int, default=None, help="sweeps discarded (default 20%%)")
+    p.add_argument("--seed", type=int, default=0, help="seed of disorder and chains (default 0)")
+    p.add_argument("--chains", type=int, default=None, help="independent chains (default: one per core)")
+    p.add_argument("--replicas", type=int, default=None, choices=(1, 2),
+                   help="2 = two replicas per chain to measure q (default: 2 for sk, else 1)")
+    p.add_argument("--rule", default="metropolis", choices=("metropolis", "heat-bath"))
+    p.add_argument("--init", default=None, choices=("random", "pattern"),
+                   help="initial state (default: pattern for Hebbian models, random for sk)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _run_mc(args):
+    import numpy as np
+    from ..mc import Sampler, geometric_ladder, make_model
+    from ..mc.enumeration import enumerate_exact
+    from ..mc.plefka import PlefkaSampler
+    from ..mc.sampler import OBSERVABLES
+    if args.N is None:
+        raise ParameterError("--N (number of spins) is required")
+    model = make_model(args.model, args.N, K=args.K, alpha=args.alpha, P=args.P, seed=args.seed,
+                       variant=args.variant, field=args.field)
+    obs = None
+    if args.observables:
+        obs = [o.strip() for o in args.observables.split(",") if o.strip()]
+        for o in obs:
+            if o not in OBSERVABLES:
+                raise ParameterError(f"unknown observable {o!r}; choose from {', '.join(OBSERVABLES)}")
+    temps = [args.T is not None, args.beta is not None, args.betas is not None, args.T_range is not None]
+    if sum(temps) != 1:
+        raise ParameterError("give exactly one of --T, --beta, --betas (ladder) or --T-range")
+    if args.betas is not None:
+        kw = dict(betas=tuple(_floats(args.betas, "--betas")))
+    elif args.T_range is not None:
+        lo, hi, n = args.T_range
+        kw = dict(betas=geometric_ladder(lo, hi, int(n)))
+    elif args.beta is not None:
+        if not args.beta > 0:
+            raise ParameterError(f"beta={args.beta} must be > 0")
+        kw = dict(T=1.0 / args.beta)
+    else:
+        kw = dict(T=args.T)
+    if args.plefka:
+        if "T" not in kw:
+            raise ParameterError("--plefka needs a single temperature --T")
+        pl = PlefkaSampler(model, T=kw["T"], order=args.plefka)
+        r = pl.solve(init=args.init or ("pattern" if model.patterns is not None else "random"),
+                     seed=args.seed)
+        out = {k: v for k, v in r.items() if k != "site_mag"}
+        out["observables"] = {k: {"mean": r[k], "err": 0.0} for k in ("energy", "m", "mag", "q")}
+        print(json.dumps(out) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
+        return 0 if r["converged"] else 1
+    replicas = args.replicas or (2 if args.model == "sk" else 1)
+    init = args.init or ("random" if model.patterns is None else "pattern")
+    s = Sampler(model, rule=args.rule, order=args.order, chains=args.chains, replicas=replicas,
+                representation=args.representation, init=init, **kw)
+    st = s.init_state(args.seed)
+    progress = not args.quiet          # tqdm is silent anyway when stderr is not a TTY
+    res = s.run(st, args.sweeps, burn=args.burn, progress=progress)
+    if obs:
+        res = s.summarise(st, burn=args.burn, observables=obs) | {
+            "interrupted": res["interrupted"], "seconds": res["seconds"]}
+        from ..mc.sampler import MCResult
+        res = MCResult(res)
+    d = res.to_dict()
+    if args.exact:
+        ex = enumerate_exact(model, T=kw.get("T"))
+        d["exact"] = {k: ex[k] for k in ("energy", "abs_m", "m2", "abs_mag", "q2", "abs_q", "free_energy")}
+    if args.json:
+        print(json.dumps(d, allow_nan=False, default=float))
+    else:
+        print(f"{d['model']} {d['params']}  T={d['T']}  sweeps={d['sweeps']} (burn {d['burn']}), "
+              f"chains={d['chains']}, replicas={d['replicas']}, representation={d['representation']}")
+        for k, v in d["observables"].items():
+            print(f"  {k:8s} {v['mean']}  +- {v['err']}   (tau_int {v['tau_int']})")
+        print(f"  acceptance {d['acceptance']}; equilibration {d['equilibration']}")
+        if "pt" in d:
+            print(f"  PT swap rates {d['pt']['swap_rate']}; round trips {d['pt']['round_trips']}")
+        if "exact" in d:
+            print(f"  exact: {d['exact']}")
+    if res["interrupted"]:
+        print("statmech-nn: interrupted; statistics above use the sweeps gathered so far",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+def _run_compare(args):
+    import numpy as np
+    from ..mc.compare import plot, sweep
+    if args.Ts is not None and args.alphas is not None:
+        raise ParameterError("give --Ts (sweep T) or --alphas (sweep the load), not both")
+    if args.alphas is not None:
+        xname, xs = "alpha", _floats(args.alphas, "--alphas")
+        if args.T is None:
+            raise ParameterError("--alphas needs a fixed --T")
+    else:
+        xname = "T"
+        xs = _floats(args.Ts, "--Ts") if args.Ts is not None else list(np.linspace(0.2, 1.4, 7))
+        if args.model in ("hopfield", "dense-hebbian") and args.alpha is None and args.K is None:
+            raise ParameterError(f"{args.model} needs --alpha or --K")
+    sizes = [int(x) for x in _floats(args.sizes, "--sizes")] if args.sizes else [args.N or 100]
+    levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
+
+    def prog(N, x, o):
+        if not args.quiet:
+            print(f"[compare] N={N} {xname}={x:.4g}: {o['mean']:.5g} +- {o['err']:.2g}", file=sys.stderr)
+
+    data = sweep(args.model, xs, xname, sizes=sizes, sweeps=args.sweeps, seed=args.seed,
+                 observable=args.observable, levels=levels, T=args.T, alpha=args.alpha, K=args.K,
+                 P=args.P, variant=args.variant, replicas=args.replicas, chains=args.chains,
+                 init=args.init or "pattern", progress=prog)
+    plot(data, args.out, title=f"{args.model}: theory vs MC")
+    for n in data["notes"]:
+        print(f"statmech-nn: note: {n}", file=sys.stderr)
+    out = dict(model=args.model, observable=data["observable"], x=xname, xs=list(data["xs"]),
+               mc={str(N): {"mean": list(m), "err": list(e)} for N, (m, e) in data["mc"].items()},
+               theory_x=list(data["theory_x"]),
+               theory={k: [None if not np.isfinite(v) else float(v) for v in vals]
+                       for k, vals in data["theory"].items()},
+               notes=data["notes"], figure=str(args.out))
+    if args.json:
+        print(json.dumps(out, default=float))
+    else:
+        print(f"figure: {args.out}")
+        for N, (m, e) in data["mc"].items():
+            for x, a, b in zip(data["xs"], m, e):
+                print(f"  N={N} {xname}={x:.4g}  {data['observable']} = {a:.5g} +- {b:.2g}")
+    return 0
+
+
+def register(sub):
+    p = sub.add_parser("mc", help="one Monte Carlo run (Metropolis/heat-bath, optional tempering)")
+    _common(p)
+    p.add_argument("--N", type=int, default=None, help="number of spins")
+    p.add_argument("--T", type=float, default=None, help="temperature T = 1/beta (T = 0: zero-T dynamics)")
+    p.add_argument("--beta", type=float, default=None, help="inverse temperature")
+    p.add_argument("--betas", default=None, help="parallel tempering: strictly increasing beta ladder b1,b2,...")
+    p.add_argument("--T-range", dest="T_range", nargs=3, type=float, default=None,
+                   metavar=("TMIN", "TMAX", "N"), help="parallel tempering on a geometric ladder")
+    p.add_argument("--order", default="sequential", choices=("sequential", "random"))
+    p.add_argument("--representation", default="auto", choices=("auto", "mattis", "coupling", "real"))
+    p.add_argument("--field", type=float, default=None, help="uniform external field h")
+    p.add_argument("--observables", default=None,
+                   help="comma list of observables to report (energy,m,abs_m,mag,abs_mag,q,abs_q,q2)")
+    p.add_argument("--exact", action="store_true", help="add exact enumeration values (N <= 20)")
+    p.add_argument("--plefka", type=int, default=None, choices=(1, 2),
+                   help="run the Plefka mean-field sampler of this order instead of MC")
+    p.set_defaults(func=_run_mc)
+
+    p = sub.add_parser("compare", help="theory (RS/1RSB) vs MC along T or the load, one figure")
+    _common(p)
+    p.add_argument("--N", type=int, default=None, help="number of spins (default 100)")
+    p.add_argument("--sizes", default=None, help="finite-size series: comma list of N")
+    p.add_argument("--Ts", default=None, help="temperatures (comma list) to sweep")
+    p.add_argument("--alphas", default=None, help="loads to sweep at fixed --T")
+    p.add_argument("--T", type=float, default=None, help="fixed temperature for --alphas")
+    p.add_argument("--observable", default=None, help="energy, m, abs_m, q, ... (default per model)")
+    p.add_argument("--levels", default="rs,1rsb", help="theory levels to overlay (default rs,1rsb)")
+    p.add_argument("--out", default="compare.png", help="figure path (default compare.png)")
+    p.set_defaults(func=_run_compare)

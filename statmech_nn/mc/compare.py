@@ -1,0 +1,150 @@
+"""Theory vs Monte Carlo: sweep T (or the load), run MC at each point, evaluate the RS/1RSB
+theory curves, and plot both in one figure (used by ``statmech-nn compare`` and the
+figure recipes).  Theory models come from :func:`statmech_nn.theory.get_model`; if a model
+or level is not available the curve is skipped with a note, never an error."""
+import math
+import warnings
+
+import numpy as np
+
+from ..core.errors import ParameterError, check_choice
+from .models import make_model
+from .sampler import Sampler
+
+THEORY_NAME = {"hopfield": "hopfield", "dense-hebbian": "dense-hebbian", "sk": "sk",
+               "curie-weiss": "curie-weiss"}
+DEFAULT_OBS = {"hopfield": "m", "dense-hebbian": "m", "sk": "energy", "curie-weiss": "abs_m"}
+DEFAULT_BRANCH = {"hopfield": "retrieval", "dense-hebbian": "retrieval", "sk": None,
+                  "curie-weiss": None}
+
+
+def theory_value(res, observable):
+    """Pick an observable out of a SaddleResult."""
+    op = res["order_parameters"]
+    if observable == "energy":
+        return res["energy"]
+    if observable == "free_energy":
+        return res["free_energy"]
+    if observable in ("m", "abs_m", "mag", "abs_mag"):
+        return abs(op.get("m", 0.0))
+    if observable in ("q", "abs_q"):
+        return op.get("q", op.get("q1", math.nan))
+    if observable == "q2":
+        q = op.get("q", op.get("q1", math.nan))
+        return q * q
+    return math.nan
+
+
+def theory_curve(model_name, observable, xs, xname="T", level="rs", branch="default", **fixed):
+    """(values, note) of a theory curve along xs; NaN where unsolved. ``note`` explains skips."""
+    from ..theory import get_model
+    name = THEORY_NAME.get(model_name, model_name)
+    try:
+        tm = get_model(name)
+    except (ModuleNotFoundError, ImportError, ParameterError) as exc:
+        return None, f"no theory model {name!r} yet ({type(exc).__name__})"
+    if level not in tm.levels:
+        return None, f"{name} has no level {level!r}"
+    if branch == "default":
+        branch = DEFAULT_BRANCH.get(model_name)
+    known = {p.name for p in tm.params}
+    out = np.full(len(xs), np.nan)
+    for k, x in enumerate(xs):
+        kw = {key: v for key, v in fixed.items() if key in known}
+        kw[xname] = float(x)
+        if "T" not in kw and "beta" not in kw:
+            kw["T"] = fixed.get("T")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = tm.solve(level=level, branch=branch, **kw)
+            if r.get("converged", True) and (branch is None or r.get("branch") in (branch, "", None)):
+                out[k] = theory_value(r, observable)
+        except (ParameterError, NotImplementedError, ValueError, FloatingPointError):
+            continue
+    return out, ""
+
+
+def mc_point(model_name, N, T, sweeps, seed, K=None, alpha=None, P=None, variant="distinct",
+             replicas=1, chains=None, init="pattern", rule="metropolis", burn=None):
+    """One MC run; returns the MCResult."""
+    model = make_model(model_name, N, K=K, alpha=alpha, P=P, seed=seed, variant=variant)
+    if model.patterns is None and init == "pattern":
+        init = "random"
+    s = Sampler(model, T=T, chains=chains, replicas=replicas, init=init, rule=rule)
+    res, _ = s.sample(sweeps, seed=seed, burn=burn)
+    return res
+
+
+def sweep(model_name, xs, xname="T", sizes=(100,), sweeps=500, seed=0, observable=None,
+          levels=("rs",), T=None, alpha=None, K=None, P=None, variant="distinct", replicas=None,
+          chains=None, init="pattern", progress=None):
+    """MC points (per size) and theory curves along ``xs`` (T or alpha)."""
+    check_choice("x", xname, ("T", "alpha"))
+    obs = observable or DEFAULT_OBS.get(model_name, "m")
+    if replicas is None:
+        replicas = 2 if obs in ("q", "abs_q", "q2") else 1
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes) * len(xs))
+    mc = {}
+    for a, N in enumerate(sizes):
+        mean, err = [], []
+        for b, x in enumerate(xs):
+            kw = dict(T=x if xname == "T" else T, alpha=x if xname == "alpha" else alpha,
+                      K=K if xname == "T" else None)
+            ss = seeds[a * len(xs) + b]
+            r = mc_point(model_name, N, kw["T"], sweeps, int(ss.generate_state(1)[0]),
+                         K=kw["K"], alpha=kw["alpha"], P=P, variant=variant,
+                         replicas=replicas, chains=chains, init=init)
+            o = r["observables"][obs]
+            mean.append(o["mean"])
+            err.append(o["err"])
+            if progress:
+                progress(N, x, o)
+        mc[int(N)] = (np.array(mean), np.array(err))
+    fine = np.linspace(min(xs), max(xs), 60)
+    theory, notes = {}, []
+    if alpha is None and K is not None and xname == "T" and model_name in ("hopfield", "dense-hebbian"):
+        PP = 2 if model_name == "hopfield" else (P or 4)
+        alpha_th = K / float(sizes[0]) ** (PP - 1)
+    else:
+        alpha_th = alpha
+    fixed = dict(T=T, alpha=alpha_th, P=P if P is not None else (4 if model_name == "dense-hebbian"
+                                                               else None), h=0.0)
+    if model_name == "curie-weiss" and fixed["P"] is None:
+        fixed["P"] = 2
+    fixed = {k: v for k, v in fixed.items() if v is not None}
+    for lev in levels:
+        vals, note = theory_curve(model_name, obs, fine, xname, level=lev, **fixed)
+        if vals is None:
+            notes.append(note)
+        else:
+            theory[lev] = vals
+    return dict(model=model_name, observable=obs, x=xname, xs=np.asarray(xs, float), mc=mc,
+                theory_x=fine, theory=theory, notes=notes)
+
+
+def plot(data, path=None, ax=None, title=None):
+    """One figure: theory lines (RS solid, 1RSB dashed) and MC points with error bars."""
+    from ..figures import style
+    own = ax is None
+    if own:
+        fig, ax = style.new()
+    for lev, vals in data["theory"].items():
+        ax.plot(data["theory_x"], vals, label=f"{lev.upper()} theory", **style.THEORY.get(lev, {}))
+    for N, (mean, err) in data["mc"].items():
+        style.mc_points(ax, data["xs"], mean, err, label=f"MC N={N}")
+    ax.set_xlabel(data["x"])
+    ax.set_ylabel(data["observable"])
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    if own and path is not None:
+        from pathlib import Path
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if data["notes"]:
+            style.caption(fig, "; ".join(data["notes"]))
+        fig.savefig(p)
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+    return ax
