@@ -1,0 +1,259 @@
+"""The sweep driver: blocks -> executor -> persistence -> Dataset."""
+import hashlib
+import json
+import sys
+import time
+
+import numpy as np
+
+from ..core.errors import ParameterError
+from . import cache as _cache
+from .executors import SerialExecutor, make_executor
+from .store import NetCDFStore, alloc, build_dataset
+from .tasks import Block, PointTask, TheoryTask, run_block
+
+DEFAULT_BLOCK_POINTS = 1000
+
+
+class Sweep:
+    """A sweep over the outer-product grid of ``axes`` (see :func:`sweep`)."""
+
+    def __init__(self, what, level="rs", branch=None, out=None, executor=None, workers=None,
+                 scheduler=None, client=None, continuation=False, fast=None, seed=None,
+                 cache=True, quiet=False, progress=None, flush_seconds=30.0,
+                 block_points=DEFAULT_BLOCK_POINTS, **axes):
+        from ..theory.grid import split_axes
+        dims, fixed = split_axes(axes)
+        if not dims:
+            raise ParameterError("a sweep needs at least one axis (a range start:stop:count "
+                                 "or an array)")
+        if fast is not None:
+            if fast not in dims:
+                raise ParameterError(f"fast axis {fast!r} is not one of the axes {', '.join(dims)}")
+            dims = {k: v for k, v in dims.items() if k != fast} | {fast: dims[fast]}
+        self.dims, self.fixed = dims, fixed
+        self.fast = list(dims)[-1]
+        fixed_items = tuple(sorted(fixed.items()))
+        if isinstance(what, str):
+            if seed is not None:
+                raise ParameterError("seed applies to function sweeps; theory sweeps are deterministic")
+            self.task = TheoryTask(what, level=str(level).lower(), branch=branch,
+                                   continuation=bool(continuation), fixed=fixed_items)
+        elif callable(what):
+            if continuation:
+                raise ParameterError("continuation applies to model sweeps only")
+            self.task = PointTask(what, seed=seed, fixed=fixed_items)
+        elif hasattr(what, "name") and hasattr(what, "solve_batch"):
+            self.task = TheoryTask(what.name, level=str(level).lower(), branch=branch,
+                                   continuation=bool(continuation), fixed=fixed_items)
+        else:
+            raise ParameterError(f"cannot sweep {what!r}: give a model name or a function")
+        self.task.check(dims, fixed)
+        if continuation:
+            block_points = None  # a whole line per block: continuation runs along it
+        elif block_points is not None and int(block_points) < 1:
+            raise ParameterError(f"block_points={block_points!r} must be >= 1")
+        self.block_points = None if block_points is None else int(block_points)
+        self.shape = tuple(len(v) for v in dims.values())
+        self.out, self.cache = out, bool(cache)
+        self.executor_args = dict(executor=executor, workers=workers, scheduler=scheduler, client=client)
+        self.quiet, self.progress = quiet, progress
+        self.flush_seconds = float(flush_seconds)
+        self.spec = self._spec()
+        self.fingerprint = hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
+        self.stats = {}
+
+    # ---- identity -------------------------------------------------------------------
+    def _spec(self):
+        from .. import __version__
+        spec = dict(self.task.identity())
+        spec.update(
+            dims={k: [float(x) if np.asarray(v).dtype.kind in "iuf" else str(x) for x in v]
+                  for k, v in self.dims.items()},
+            dim_order=list(self.dims),
+            fixed={k: (float(v) if isinstance(v, (int, float)) else str(v)) for k, v in self.fixed.items()},
+            block_points=self.block_points if self.block_points is not None else "line",
+            package_version=__version__,
+        )
+        return spec
+
+    def attrs(self):
+        from .. import __version__
+        a = {}
+        if isinstance(self.task, TheoryTask):
+            from .tasks import _model
+            m = _model(self.task.model)
+            a.update(model=self.task.model, level=self.task.level, branch=self.task.branch or "",
+                     convention=getattr(m, "convention", ""),
+                     continuation=self.fast if self.task.continuation else "",
+                     solver=json.dumps(self.spec["solver"], sort_keys=True))
+        else:
+            a.update(function=self.spec["function"], seed=self.spec["seed"])
+        a.update(package="statmech_nn", package_version=__version__,
+                 sweep_fingerprint=self.fingerprint,
+                 sweep_spec=json.dumps(self.spec, sort_keys=True))
+        return a
+
+    # ---- blocks ---------------------------------------------------------------------
+    def blocks(self):
+        slow_names = list(self.dims)[:-1]
+        n_fast = self.shape[-1]
+        step = n_fast if self.block_points is None else min(n_fast, self.block_points)
+        fast_vals = np.asarray(self.dims[self.fast])
+        out = []
+        for slow in np.ndindex(*self.shape[:-1]):
+            params = {k: self.dims[k][i].item() for k, i in zip(slow_names, slow)}
+            base = int(np.ravel_multi_index(slow + (0,), self.shape))
+            for s in range(0, n_fast, step):
+                e = min(n_fast, s + step)
+                out.append(Block(len(out), tuple(int(i) for i in slow), s, e, params, self.fast,
+                                 tuple(fast_vals[s:e].tolist()), base + s))
+        return out
+
+    # ---- run ------------------------------------------------------------------------
+    def run(self):
+        t0 = time.perf_counter()
+        total = int(np.prod(self.shape))
+        self.stats = dict(points=total, computed=0, resumed=0, cached=False, out=self.out,
+                          fingerprint=self.fingerprint)
+        attrs = self.attrs()
+        store = NetCDFStore(self.out, self.fingerprint, self.spec) if self.out else None
+
+        arrays, done = (store.load(self.shape) if store else ({}, np.zeros(self.shape, bool)))
+        blocks = self.blocks()
+        merged_parts = []
+        if store:
+            for idx, path in sorted(store.stored_blocks().items()):
+                if idx < len(blocks):
+                    self._place(arrays, done, blocks[idx], store.read_block(path))
+                    merged_parts.append(path)
+        pending = [b for b in blocks if not done[b.slow + (slice(b.start, b.stop),)].all()]
+        self.stats["resumed"] = int(done.sum())
+        if store and not pending and not merged_parts:  # a finished output: nothing to do
+            ds = build_dataset(self.dims, self.fixed, arrays, attrs)
+            if self.cache and not _cache.entry_path(self.fingerprint).exists():
+                _cache.store(self.fingerprint, ds)
+            return self._done(ds, t0)
+
+        if self.cache and pending:
+            ds = _cache.lookup(self.fingerprint, self.spec)
+            if ds is not None:
+                if store is not None:
+                    store.finish(ds)
+                self.stats.update(cached=True, resumed=total)
+                return self._done(ds, t0)
+
+        if pending:
+            ex = make_executor(**self.executor_args)  # a dead scheduler fails here: nothing written
+            try:
+                self._execute(ex, pending, arrays, done, store, attrs, merged_parts, total)
+            finally:
+                ex.close()
+        ds = build_dataset(self.dims, self.fixed, arrays, attrs)
+        if store:
+            store.finish(ds)
+        if self.cache:
+            _cache.store(self.fingerprint, ds)
+        return self._done(ds, t0)
+
+    def _done(self, ds, t0):
+        self.stats["seconds"] = round(time.perf_counter() - t0, 3)
+        if "converged" in ds:
+            self.stats["converged_fraction"] = float(np.asarray(ds["converged"].values, bool).mean())
+        return ds
+
+    def _place(self, arrays, done, block, result):
+        idx = block.slow + (slice(block.start, block.stop),)
+        for k, v in result.items():
+            if k not in arrays:
+                arrays[k] = alloc(self.shape, v)
+            arrays[k][idx] = v
+        done[idx] = True
+
+    def _bar(self, total, initial):
+        from tqdm.auto import tqdm
+        disable = self.quiet if self.progress is None else not self.progress
+        if self.progress is None and not self.quiet:
+            disable = not sys.stderr.isatty()
+        return tqdm(total=total, initial=initial, unit="pt", disable=disable, dynamic_ncols=True,
+                    desc=getattr(self.task, "model", "sweep"), smoothing=0.05, file=sys.stderr)
+
+    def _execute(self, ex, pending, arrays, done, store, attrs, parts, total):
+        bar = self._bar(total, int(done.sum()))
+        last_flush = time.monotonic()
+        queue = list(pending)
+        try:
+            if not isinstance(ex, SerialExecutor) or ex.name != "serial":
+                # warm caches (numba on-disk cache, imports) in the parent before fanning out
+                b = queue.pop(0)
+                self._finish_block(b, run_block(self.task, b)[1], arrays, done, store, parts, bar)
+            inflight, limit = {}, max(1, ex.workers + (1 if ex.name == "processes" else ex.workers))
+            if ex.name == "serial":
+                limit = 1
+            while queue or inflight:
+                while queue and len(inflight) < limit:
+                    b = queue.pop(0)
+                    inflight[ex.submit(run_block, self.task, b)] = b
+                finished, _ = ex.wait_first(list(inflight))
+                for f in finished:
+                    b = inflight.pop(f)
+                    idx, res = ex.result(f)
+                    self._finish_block(b, res, arrays, done, store, parts, bar)
+                if store and time.monotonic() - last_flush > self.flush_seconds and (queue or inflight):
+                    store.flush(build_dataset(self.dims, self.fixed, arrays, attrs, done=done), parts)
+                    parts.clear()
+                    last_flush = time.monotonic()
+        finally:
+            bar.close()
+
+    def _finish_block(self, b, res, arrays, done, store, parts, bar):
+        if store:
+            store.save_block(b.index, res)  # on disk before the next block is scheduled
+            parts.append(store.parts / f"b{b.index:07d}.npz")
+        self._place(arrays, done, b, res)
+        self.stats["computed"] += b.stop - b.start
+        bar.update(b.stop - b.start)
+
+
+def sweep(what, level="rs", branch=None, out=None, executor=None, workers=None, scheduler=None,
+          client=None, continuation=False, fast=None, seed=None, cache=True, quiet=False,
+          progress=None, flush_seconds=30.0, block_points=DEFAULT_BLOCK_POINTS, **axes):
+    """Run a (resumable, cached, parallel) sweep; returns an :class:`xarray.Dataset`.
+
+    Parameters
+    ----------
+    what : model name (e.g. ``'curie-weiss'``), TheoryModel, or an importable function
+        ``fn(**params[, seed]) -> dict of scalars``.
+    **axes : 1-D arrays (grid dimensions, in order; the last is the fast axis unless
+        ``fast=`` names one) or scalars (fixed parameters).
+    continuation : warm-start along the fast axis (one grid line per block).
+    out : netCDF path; written incrementally; an existing file of the same sweep resumes.
+    executor : 'serial' | 'processes' (default) | 'dask'; ``workers``; ``scheduler``
+        ('tcp://host:port') or ``client`` (a ``dask.distributed.Client``) imply dask.
+    seed : function sweeps: per-point ``SeedSequence(seed, spawn_key=(flat_index,))``.
+    cache : use the content-addressed cache ($STATMECH_NN_CACHE or ~/.cache/statmech_nn).
+    """
+    s = Sweep(what, level=level, branch=branch, out=out, executor=executor, workers=workers,
+              scheduler=scheduler, client=client, continuation=continuation, fast=fast, seed=seed,
+              cache=cache, quiet=quiet, progress=progress, flush_seconds=flush_seconds,
+              block_points=block_points, **axes)
+    return s.run()
+
+
+def status(out):
+    """Points done / total of a (possibly partial) sweep output, without running it."""
+    from pathlib import Path
+    from .store import read_dataset
+    out = Path(out)
+    done_points, total, parts = 0, None, 0
+    if out.exists():
+        ds = read_dataset(out)
+        total = int(np.prod([ds.sizes[d] for d in ds.dims])) if ds.dims else 1
+        if int(ds.attrs.get("sweep_complete", 0)):
+            done_points = total
+        elif "sweep_done" in ds:
+            done_points = int(ds["sweep_done"].values.sum())
+    pdir = out.with_name(out.name + ".parts")
+    if pdir.is_dir():
+        parts = len(list(pdir.glob("b*.npz")))
+    return {"done": done_points, "total": total, "block_files": parts}

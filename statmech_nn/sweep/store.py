@@ -1,0 +1,221 @@
+"""Persistence: an xarray Dataset in a netCDF file (h5netcdf), written incrementally and
+atomically.
+
+Layout for ``out = diagram.nc``:
+
+* ``diagram.nc.parts/`` (while a sweep runs): ``spec.json`` (the sweep's fingerprint and
+  specification) and one ``b<index>.npz`` per finished block, each written to a
+  temporary file and ``os.replace``-d into place *before the next block is scheduled*;
+* ``diagram.nc``: the Dataset (temp file + ``os.replace``), rewritten at most every
+  ``flush_seconds`` with a ``sweep_done`` mask, and at the end without it
+  (``sweep_complete = 1``), after which the parts directory is removed.
+
+A SIGKILL at any moment leaves a valid ``diagram.nc`` (or none) plus whole block
+files; a restart merges both and recomputes only the missing blocks. A file or part
+written by another sweep (other model, parameters, solver settings, package version)
+or unreadable raises ParameterError; nothing is ever mixed silently.
+"""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import ParameterError
+
+def _engine():
+    """h5netcdf (needs h5py) by default; netCDF4 as a fallback (same file format)."""
+    import importlib.util
+    if importlib.util.find_spec("h5py") is not None:
+        return "h5netcdf"
+    if importlib.util.find_spec("netCDF4") is not None:
+        return "netcdf4"
+    return "h5netcdf"  # raises a clear ImportError naming h5py
+
+
+ENGINE = _engine()
+
+
+def fill_value(dtype):
+    k = np.dtype(dtype).kind
+    if k == "f":
+        return np.nan
+    if k in "iu":
+        return -1
+    if k == "b":
+        return False
+    return ""
+
+
+def alloc(shape, like):
+    like = np.asarray(like)
+    if like.dtype.kind in "OUS":
+        return np.full(shape, "", dtype=object)
+    return np.full(shape, fill_value(like.dtype), dtype=like.dtype)
+
+
+def build_dataset(dims, fixed, arrays, attrs, done=None):
+    """The sweep Dataset (dims ordered; fixed parameters as scalar coordinates)."""
+    import xarray as xr
+    names = list(dims)
+    data_vars = {}
+    for k, a in arrays.items():
+        a = np.asarray(a)
+        if a.dtype.kind in "OUS":
+            a = a.astype(object)
+        data_vars[k] = (names, a)
+    if done is not None:
+        data_vars["sweep_done"] = (names, np.asarray(done, bool))
+    coords = {k: (k, np.asarray(v)) for k, v in dims.items()}
+    coords.update(fixed)
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds.attrs.update(attrs)
+    ds.attrs["sweep_complete"] = int(done is None)
+    return ds
+
+
+def write_atomic(ds, path):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        ds.to_netcdf(tmp, engine=ENGINE)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def read_dataset(path, what="output"):
+    import xarray as xr
+    try:
+        return xr.load_dataset(path, engine=ENGINE)
+    except Exception as exc:  # noqa: BLE001 - any read failure is a corrupt file
+        raise ParameterError(f"{what} file {path} is corrupt or not a netCDF file "
+                             f"({type(exc).__name__}); delete it or use another path") from None
+
+
+def describe_mismatch(stored_spec, spec):
+    try:
+        old = json.loads(stored_spec)
+    except (TypeError, ValueError):
+        return "no statmech_nn sweep specification"
+    keys = sorted(k for k in set(old) | set(spec) if old.get(k) != spec.get(k))
+    parts = []
+    for k in keys[:4]:
+        o, n = old.get(k), spec.get(k)
+        if isinstance(o, (dict, list)) or isinstance(n, (dict, list)):
+            parts.append(k)
+        else:
+            parts.append(f"{k}: {o!r} there, {n!r} here")
+    return "differs in " + "; ".join(parts) if parts else "different fingerprint"
+
+
+def check_dataset(ds, fingerprint, spec, path, what="output"):
+    fp = ds.attrs.get("sweep_fingerprint")
+    if fp is None:
+        raise ParameterError(f"{what} file {path} was not written by a statmech_nn sweep; "
+                             f"refusing to overwrite or mix it (use another path)")
+    if fp != fingerprint:
+        raise ParameterError(f"{what} file {path} belongs to another sweep "
+                             f"({describe_mismatch(ds.attrs.get('sweep_spec'), spec)}); "
+                             f"refusing to mix results (use another path or delete it)")
+
+
+class NetCDFStore:
+    def __init__(self, path, fingerprint, spec):
+        self.path = Path(path)
+        if self.path.suffix == ".zarr":
+            raise ParameterError("zarr output is not available in this version; use a .nc path")
+        if self.path.exists() and self.path.is_dir():
+            raise ParameterError(f"output {self.path} is a directory")
+        self.parts = self.path.with_name(self.path.name + ".parts")
+        self.fingerprint = fingerprint
+        self.spec = spec
+        self._spec_written = False
+
+    # ---- reading ------------------------------------------------------------------
+    def load(self, shape):
+        """-> (arrays dict, done bool array); validates everything it reads."""
+        arrays, done = {}, np.zeros(shape, bool)
+        if self.path.exists():
+            ds = read_dataset(self.path)
+            check_dataset(ds, self.fingerprint, self.spec, self.path)
+            for k, v in ds.data_vars.items():
+                if k == "sweep_done":
+                    continue
+                a = np.asarray(v.values)
+                if a.shape != shape:
+                    raise ParameterError(f"output file {self.path} has variable {k} of shape "
+                                         f"{a.shape}, expected {shape}; refusing to mix")
+                arrays[k] = a.astype(object) if a.dtype.kind in "OUS" else a.copy()
+            if int(ds.attrs.get("sweep_complete", 0)):
+                done[...] = True
+            elif "sweep_done" in ds:
+                done = np.asarray(ds["sweep_done"].values, bool).copy()
+        if self.parts.is_dir():
+            spec_file = self.parts / "spec.json"
+            if spec_file.exists():
+                try:
+                    meta = json.loads(spec_file.read_text())
+                except ValueError:
+                    raise ParameterError(f"{spec_file} is corrupt; delete {self.parts}") from None
+                if meta.get("fingerprint") != self.fingerprint:
+                    raise ParameterError(
+                        f"{self.parts} holds blocks of another sweep "
+                        f"({describe_mismatch(json.dumps(meta.get('spec')), self.spec)}); "
+                        f"refusing to mix (delete it or use another --out)")
+                self._spec_written = True
+        return arrays, done
+
+    def stored_blocks(self):
+        """Finished block files: {index: path}."""
+        if not self.parts.is_dir():
+            return {}
+        out = {}
+        for p in self.parts.glob("b*.npz"):
+            try:
+                out[int(p.stem[1:])] = p
+            except ValueError:
+                continue
+        return out
+
+    def read_block(self, path):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                fp = str(z["__fingerprint__"])
+                data = {k: z[k] for k in z.files if not k.startswith("__")}
+        except Exception as exc:  # noqa: BLE001
+            raise ParameterError(f"block file {path} is corrupt ({type(exc).__name__}); "
+                                 f"delete it to recompute that block") from None
+        if fp != self.fingerprint:
+            raise ParameterError(f"block file {path} belongs to another sweep; refusing to mix")
+        return data
+
+    # ---- writing ------------------------------------------------------------------
+    def save_block(self, index, result):
+        self.parts.mkdir(parents=True, exist_ok=True)
+        if not self._spec_written:
+            tmp = self.parts / f".spec.json.tmp{os.getpid()}"
+            tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "spec": self.spec}))
+            os.replace(tmp, self.parts / "spec.json")
+            self._spec_written = True
+        path = self.parts / f"b{index:07d}.npz"
+        tmp = self.parts / f".b{index:07d}.tmp{os.getpid()}.npz"
+        np.savez(tmp, __fingerprint__=np.asarray(self.fingerprint),
+                 **{k: (np.asarray(v).astype(str) if np.asarray(v).dtype.kind in "OUS" else np.asarray(v))
+                    for k, v in result.items()})
+        os.replace(tmp, path)
+
+    def flush(self, ds, drop_parts=()):
+        write_atomic(ds, self.path)
+        for p in drop_parts:
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                pass
+
+    def finish(self, ds):
+        write_atomic(ds, self.path)
+        shutil.rmtree(self.parts, ignore_errors=True)
