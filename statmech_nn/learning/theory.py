@@ -298,6 +298,8 @@ class _Learning(TheoryModel):
                 s = {"retrieval": [n1, 0.0], "spin-glass": [0.0, 0.5]}
         else:
             s = {"retrieval": [n1, 1.0], "spin-glass": [0.0, 0.999], "paramagnet": [0.0, 0.0]}
+            if c["P"] == 2 and c["beta"] >= 1 and branch != "paramagnet":
+                del s["paramagnet"]   # q = 0 needs 1 - beta (1 - q) > 0 (AGS: T > 1)
         if branch is not None:
             if branch not in s:
                 raise ParameterError(f"branch={branch!r} is not one of {', '.join(s)}")
