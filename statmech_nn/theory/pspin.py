@@ -1,0 +1,697 @@
+r"""Ising mixed p-spin engine with a ferromagnetic P-spin signal: RS and 1RSB, any T.
+
+Model (per spin, N -> inf), the common effective model of SK, the dense Hebbian
+(P-spin Hopfield) network and, later, dense Hebbian learning:
+
+    H(sigma) = -N a0 m(sigma)^P  -  N h m(sigma)  +  V(sigma),
+    E[V(sigma) V(tau)] = N xi(q(sigma, tau)),   xi(q) = sum_k c_k q^k,
+
+m the magnetisation along the (gauged) pattern, q the overlap of two
+configurations, h an external field along the pattern.  The engine is given the
+powers k of the mixture (``powers``) and the signal power P (``p_ferro``); the
+strengths ``a0``, ``h``, ``c<k>`` and ``beta`` are per-batch-element arrays in the
+parameter dict ``prm`` (so one solver call can cover a whole (alpha, T) grid).
+
+Examples: SK  (J_ij ~ N(0, 1/N), H = -sum_{i<j} J s s):  xi = q^2/2, a0 = 0.
+Dense Hebbian (distinct indices, K = alpha N^{P-1}):      xi = (alpha/P!) q^P, a0 = 1/P!.
+
+Pressure A = lim N^-1 E ln Z = -beta f.  With the local field
+u = h + a0 P m^{P-1} + (Gaussian of variance xi'(q) ...):
+
+RS   A = ln 2 + E_z ln cosh(beta u) - beta a0 (P-1) m^P
+         + beta^2/2 [xi(1) - xi(q) - (1-q) xi'(q)],          u = H(m) + z sqrt(xi'(q))
+1RSB A = ln 2 + (1/x) E_{z0} ln E_{z1} cosh^x(beta u) - beta a0 (P-1) m^P
+         + beta^2/2 [xi(1) - xi(q1) - (1-q1) xi'(q1) - x D(q0, q1)],
+         D = q1 xi'(q1) - xi(q1) - q0 xi'(q0) + xi(q0),
+         u = H(m) + z0 sqrt(xi'(q0)) + z1 sqrt(xi'(q1) - xi'(q0)).
+
+Stationarity (derived and checked with SymPy in ``derivations/pspin.py``):
+RS   m = E tanh(beta u),  q = E tanh^2(beta u)   (dA/dq = beta^2 xi''/2 (q - E tanh^2)).
+1RSB m = E0 <tanh>, q1 = E0 <tanh^2>, q0 = E0 <tanh>^2 (<.> = the z1 average tilted by
+     cosh^x), and dA/dx = -(1/x^2) E0 ln Z1 + (1/x) E0 <ln cosh> - beta^2 D / 2 = 0.
+Energy (envelope theorem, e = -dA/dbeta):
+     e = -h m - a0 m^P - beta [xi(1) - (1-x) xi(q1) - x xi(q0)]      (RS: x = 1, q1 = q).
+Replicon (AT) eigenvalue, stable when < 1:  lambda = beta^2 xi''(q1) E0 <sech^4(beta u)>.
+
+Selection rule (Parisi/Guerra): A_true <= A_1RSB(q0, q1, x) for all q0 <= q1, x in [0, 1],
+so the physical 1RSB value is the *minimum* of A over the glass parameters (it includes
+the RS manifold x = 1 or q0 = q1, hence f_RS <= f_1RSB); m is a stationary point (a
+maximum of A along m).  Branches with different m are compared by the larger A (lower
+f), the m = 0 sector's own value being the minimum over its stationary points
+(paramagnet, RS or 1RSB spin glass).  See :func:`select_min`.
+
+T = 0 (beta = inf), analytic:
+RS:   q -> 1 with C = beta (1-q) finite; m = erf(H/(sqrt2 s)), s = sqrt(xi'(1)),
+      e0 = -h m - a0 m^P - C xi'(1), C = 2 phi(H/s)/s, s0 = -C^2 xi''(1)/4.
+1RSB: q1 -> 1, y = beta x finite; with w = H + z0 sqrt(xi'(q0)), sigma^2 = xi'(1) - xi'(q0):
+      -e0 = Ã(m, q0, y) = (1/y) E0 ln Z1 - a0 (P-1) m^P - (y/2) D(q0, 1),
+      Z1 = E_{z1} e^{y|w + sigma z1|} = e^{y^2 sigma^2/2} (A+ + A-),  A± = e^{±y w} Phi((±w + y sigma^2)/sigma),
+      <sgn u> = (A+ - A-)/(A+ + A-),  <|u|> = y sigma^2 + [w (A+ - A-) + 2 sigma phi0]/(A+ + A-),
+      phi0 = exp(-w^2/(2 sigma^2) - y^2 sigma^2/2)/sqrt(2 pi);
+      m = E0 <sgn>, q0 = E0 <sgn>^2, dÃ/dy = -(1/y^2) E0 ln Z1 + (1/y) E0 <|u|> - D/2 = 0;
+      entropy s0 = -C^2 xi''(1)/4 with C = lim beta (1-q1) = 2 E0 [phi(w/sigma)/(sigma Z1)].
+
+Quadrature.  RS uses :func:`core.quadrature.normal_nodes` (Gauss-Hermite when smooth,
+kink rule at large beta).  The 1RSB inner average is done *exactly re-centred*: with
+cosh^x(beta u) = e^{y|u|} g(u), g = ((1 + e^{-2 beta |u|})/2)^x, and y = beta x,
+
+    E_{z1}[cosh^x(beta u) F(u)] = sum_{s=±} e^{s y w + y^2 sigma^2/2} E_z[1(s h > 0) g(h) F(h)],
+    h = w + s y sigma^2 + sigma z,
+
+so each half is a Gaussian average with a kink/cut at h = 0 (kink rule, width 1/beta);
+no mass is lost however large y sigma is, and beta -> inf reduces to the closed form
+above.  The outer average uses the kink rule on the scale sqrt(sigma^2 + 1/beta^2).
+
+Order-parameter vectors for :func:`core.solver.solve_fixed_point`:
+RS (m, q); RS T=0 (m,); 1RSB (m, q0, q1, x); 1RSB T=0 (m, q0, y).  The x (y) component
+of the map is x - (dA/dx)/(beta^2 xi'(1)) (y - (dÃ/dy)/xi'(1)): a zero of the
+gradient, scaled to be dimensionless; its residual is reported with the others.
+"""
+import math
+from functools import lru_cache
+
+import numpy as np
+from scipy import special
+
+from ..core import quadrature as Q
+from ..core.solver import solve_fixed_point
+
+LN2 = math.log(2.0)
+LN_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
+
+#: nodes per panel of the kink rule (outer, inner) for the finite-T 1RSB averages
+N_PANEL_RS = 10
+N_PANEL_OUTER = 6
+N_PANEL_INNER = 6
+
+
+class PSpinEngine:
+    """Saddle-point equations of the mixed p-spin + ferromagnetic P-spin model.
+
+    Parameters
+    ----------
+    powers : tuple of int
+        Powers k of the mixture xi(q) = sum_k c_k q^k; ``prm['c<k>']`` hold the c_k.
+    p_ferro : int
+        Power P of the ferromagnetic (retrieval) signal -N a0 m^P (``prm['a0']``;
+        a0 = 0 for no signal).  P = 1 with a0 = h is equivalent to a field.
+
+    The parameter dict ``prm`` holds arrays of one shape (the batch): ``beta``,
+    ``a0``, ``h`` and ``c<k>`` for each power.  All methods are vectorised over that
+    shape; order parameters are arrays of the same shape.
+    """
+
+    def __init__(self, powers, p_ferro=2):
+        self.powers = tuple(int(k) for k in powers)
+        self.P = int(p_ferro)
+
+    # ---- the mixture and the signal ---------------------------------------------
+    def xi(self, q, prm, d=0):
+        """xi(q), xi'(q) (d=1) or xi''(q) (d=2)."""
+        q = np.asarray(q, float)
+        out = 0.0
+        for k in self.powers:
+            c = prm[f"c{k}"]
+            if d == 0:
+                out = out + c * q ** k
+            elif d == 1:
+                out = out + c * k * q ** (k - 1)
+            else:
+                out = out + (c * k * (k - 1) * q ** (k - 2) if k >= 2 else 0.0 * q)
+        return out + 0.0 * q
+
+    def D(self, q0, q1, prm):
+        """D(q0, q1) = q1 xi'(q1) - xi(q1) - q0 xi'(q0) + xi(q0) (>= 0 for q0 <= q1)."""
+        return (q1 * self.xi(q1, prm, 1) - self.xi(q1, prm)
+                - q0 * self.xi(q0, prm, 1) + self.xi(q0, prm))
+
+    def field(self, m, prm):
+        """Cavity field of the signal: H(m) = h + a0 P m^{P-1}."""
+        return prm["h"] + prm["a0"] * self.P * np.asarray(m, float) ** (self.P - 1)
+
+    def ferro_const(self, m, prm):
+        return prm["a0"] * (self.P - 1) * np.asarray(m, float) ** self.P
+
+    # ---- RS, finite T -------------------------------------------------------------
+    def rs_averages(self, m, q, prm, n_panel=N_PANEL_RS):
+        beta = prm["beta"]
+        s = np.sqrt(np.maximum(self.xi(q, prm, 1), 0.0))
+        hs, w = Q.normal_nodes(self.field(m, prm), s, beta, n_panel=n_panel)
+        bu = beta[..., None] * hs
+        t = np.tanh(bu)
+        s2 = Q.sech2(bu)
+        return {"t": Q.expect(t, w), "t2": Q.expect(t * t, w), "s4": Q.expect(s2 * s2, w),
+                "lc": Q.expect(Q.log_cosh(bu), w)}
+
+    def rs_map(self, x, prm):
+        """(m, q) -> (E tanh, E tanh^2)."""
+        a = self.rs_averages(x[0], x[1], prm)
+        return np.stack([a["t"], a["t2"]])
+
+    def rs_pressure(self, m, q, prm, av=None):
+        beta = prm["beta"]
+        av = av or self.rs_averages(m, q, prm)
+        return (LN2 + av["lc"] - beta * self.ferro_const(m, prm)
+                + 0.5 * beta ** 2 * (self.xi(1.0, prm) - self.xi(q, prm)
+                                     - (1 - q) * self.xi(q, prm, 1)))
+
+    def rs_energy(self, m, q, prm):
+        return (-prm["h"] * m - prm["a0"] * m ** self.P
+                - prm["beta"] * (self.xi(1.0, prm) - self.xi(q, prm)))
+
+    def rs_replicon(self, m, q, prm, av=None):
+        av = av or self.rs_averages(m, q, prm)
+        return prm["beta"] ** 2 * self.xi(q, prm, 2) * av["s4"]
+
+    def rs_thermo(self, m, q, prm):
+        """Dict: pressure, free_energy, energy, entropy, replicon at an RS point."""
+        av = self.rs_averages(m, q, prm)
+        A = self.rs_pressure(m, q, prm, av)
+        e = self.rs_energy(m, q, prm)
+        beta = prm["beta"]
+        return {"pressure": A, "free_energy": -A / beta, "energy": e, "entropy": A + beta * e,
+                "replicon": self.rs_replicon(m, q, prm, av)}
+
+    # ---- RS, T = 0 ------------------------------------------------------------------
+    def rs0_parts(self, m, prm):
+        s = np.sqrt(self.xi(1.0, prm, 1))
+        Hm = self.field(m, prm)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = Hm / s
+        sgn = special.erf(r / math.sqrt(2.0))
+        absu = Hm * sgn + s * math.sqrt(2.0 / math.pi) * np.exp(-0.5 * r * r)
+        C = 2.0 * Q.gauss_density(r) / s
+        return sgn, absu, C
+
+    def rs0_map(self, x, prm):
+        """(m,) -> (erf(H(m)/(sqrt2 sqrt(xi'(1)))),)."""
+        return self.rs0_parts(x[0], prm)[0][None]
+
+    def rs0_thermo(self, m, prm):
+        """T = 0 RS: -A/beta -> e0; entropy -C^2 xi''(1)/4; replicon = inf (unstable)."""
+        sgn, absu, C = self.rs0_parts(m, prm)
+        e = -(absu - self.ferro_const(m, prm))
+        s0 = -0.25 * C ** 2 * self.xi(1.0, prm, 2)
+        return {"pressure": np.full_like(e, np.inf), "free_energy": e, "energy": e,
+                "entropy": s0, "C": C, "q": np.ones_like(e),
+                "replicon": np.where(C > 0, np.inf, 0.0)}
+
+    # ---- 1RSB, finite T -------------------------------------------------------------
+    def _inner(self, w, sig, beta, x, want=("lnZ", "t", "t2", "lc", "s4"), n_panel=N_PANEL_INNER):
+        """Tilted inner averages at outer fields w (..., n0); sig, beta, x broadcast to w."""
+        y = beta * x
+        width = 1.0 / beta
+        lnZs, parts = [], []
+        for s in (1.0, -1.0):
+            hs, wz = Q.kink_nodes(w + s * y * sig ** 2, sig, width, n_panel=n_panel)
+            ind = (hs >= 0) if s > 0 else (hs < 0)
+            bh = beta[..., None] * np.abs(hs)
+            lg = x[..., None] * (np.log1p(np.exp(-2.0 * bh)) - LN2)
+            g = np.where(ind, np.exp(lg), 0.0) * wz
+            Ig = g.sum(-1)
+            with np.errstate(divide="ignore"):
+                lnZs.append(s * y * w + 0.5 * y * y * sig ** 2 + np.log(Ig))
+            parts.append((hs, g, Ig))
+        lnZ = np.logaddexp(lnZs[0], lnZs[1])
+        out = {"lnZ": lnZ}
+        # weights of the two halves in the tilted measure
+        with np.errstate(invalid="ignore"):
+            p_plus = np.exp(lnZs[0] - lnZ)
+            p_minus = np.exp(lnZs[1] - lnZ)
+        acc = {k: 0.0 for k in want if k != "lnZ"}
+        for (hs, g, Ig), pw in zip(parts, (p_plus, p_minus)):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                gn = np.where(Ig[..., None] > 0, g / np.where(Ig > 0, Ig, 1.0)[..., None], 0.0)
+            bu = beta[..., None] * hs
+            t = np.tanh(bu)
+            if "t" in acc:
+                acc["t"] = acc["t"] + pw * np.sum(gn * t, -1)
+            if "t2" in acc:
+                acc["t2"] = acc["t2"] + pw * np.sum(gn * t * t, -1)
+            if "lc" in acc:
+                acc["lc"] = acc["lc"] + pw * np.sum(gn * Q.log_cosh(bu), -1)
+            if "s4" in acc:
+                s2 = Q.sech2(bu)
+                acc["s4"] = acc["s4"] + pw * np.sum(gn * s2 * s2, -1)
+        out.update(acc)
+        return out
+
+    def rsb_averages(self, m, q0, q1, x, prm, n_outer=N_PANEL_OUTER, n_inner=N_PANEL_INNER):
+        """Outer averages E0 of ln Z1, <tanh>, <tanh>^2, <tanh^2>, <ln cosh>, <sech^4>."""
+        beta = np.asarray(prm["beta"], float)
+        v0 = np.maximum(self.xi(q0, prm, 1), 0.0)
+        v1 = np.maximum(self.xi(q1, prm, 1), v0)
+        sig = np.sqrt(v1 - v0)
+        width = np.sqrt(sig ** 2 + 1.0 / beta ** 2)
+        w, w0 = Q.kink_nodes(self.field(m, prm), np.sqrt(v0), width, n_panel=n_outer)
+        bb = lambda a: np.broadcast_to(np.asarray(a, float)[..., None], w.shape)
+        inn = self._inner(w, bb(sig), bb(beta), bb(x), n_panel=n_inner)
+        E = lambda a: Q.expect(a, w0)
+        return {"lnZ": E(inn["lnZ"]), "t": E(inn["t"]), "tt": E(inn["t"] ** 2), "t2": E(inn["t2"]),
+                "lc": E(inn["lc"]), "s4": E(inn["s4"])}
+
+    def rsb_gradx(self, m, q0, q1, x, prm, av):
+        """dA/dx of the 1RSB pressure."""
+        return (-av["lnZ"] / x ** 2 + av["lc"] / x - 0.5 * prm["beta"] ** 2 * self.D(q0, q1, prm))
+
+    def rsb_map(self, X, prm):
+        """(m, q0, q1, x) -> (E0<t>, E0<t>^2, E0<t^2>, x - dA/dx / (beta^2 xi'(1)))."""
+        m, q0, q1, x = X
+        av = self.rsb_averages(m, q0, q1, x, prm)
+        gx = self.rsb_gradx(m, q0, q1, x, prm, av)
+        scale = prm["beta"] ** 2 * self.xi(1.0, prm, 1)
+        return np.stack([av["t"], av["tt"], av["t2"], x - gx / scale])
+
+    def rsb_pressure(self, m, q0, q1, x, prm, av=None):
+        beta = prm["beta"]
+        av = av or self.rsb_averages(m, q0, q1, x, prm)
+        return (LN2 + av["lnZ"] / x - beta * self.ferro_const(m, prm)
+                + 0.5 * beta ** 2 * (self.xi(1.0, prm) - self.xi(q1, prm)
+                                     - (1 - q1) * self.xi(q1, prm, 1) - x * self.D(q0, q1, prm)))
+
+    def rsb_energy(self, m, q0, q1, x, prm):
+        return (-prm["h"] * m - prm["a0"] * m ** self.P
+                - prm["beta"] * (self.xi(1.0, prm) - (1 - x) * self.xi(q1, prm) - x * self.xi(q0, prm)))
+
+    def rsb_thermo(self, m, q0, q1, x, prm):
+        av = self.rsb_averages(m, q0, q1, x, prm)
+        A = self.rsb_pressure(m, q0, q1, x, prm, av)
+        e = self.rsb_energy(m, q0, q1, x, prm)
+        beta = prm["beta"]
+        return {"pressure": A, "free_energy": -A / beta, "energy": e, "entropy": A + beta * e,
+                "replicon": beta ** 2 * self.xi(q1, prm, 2) * av["s4"],
+                "gradx": self.rsb_gradx(m, q0, q1, x, prm, av)}
+
+    # ---- 1RSB, T = 0 -----------------------------------------------------------------
+    def rsb0_parts(self, m, q0, y, prm, n_outer=N_PANEL_OUTER):
+        """Outer averages of the closed-form inner functions at T = 0."""
+        v1 = self.xi(1.0, prm, 1)
+        v0 = np.clip(self.xi(q0, prm, 1), 0.0, v1)
+        sig = np.maximum(np.sqrt(v1 - v0), 1e-150)
+        w, w0 = Q.kink_nodes(self.field(m, prm), np.sqrt(v0), sig, n_panel=n_outer)
+        S = sig[..., None]
+        Y = np.broadcast_to(np.asarray(y, float)[..., None], w.shape)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            lAp = Y * w + Q.log_Phi((w + Y * S * S) / S)
+            lAm = -Y * w + Q.log_Phi((-w + Y * S * S) / S)
+            L = np.logaddexp(lAp, lAm)
+            lnZ = 0.5 * Y * Y * S * S + L
+            sgn = np.tanh(0.5 * (lAp - lAm))
+            lphi0 = -0.5 * (w / S) ** 2 - 0.5 * Y * Y * S * S - LN_SQRT2PI
+            r0 = np.exp(lphi0 - L)
+            absu = Y * S * S + w * sgn + 2.0 * S * r0
+            rho = r0 / S  # tilted density of u at 0
+        E = lambda a: Q.expect(a, w0)
+        return {"lnZ": E(lnZ), "t": E(sgn), "tt": E(sgn * sgn), "absu": E(absu), "rho": E(rho)}
+
+    def rsb0_gradx(self, m, q0, y, prm, pa):
+        """dÃ/dy of the T = 0 1RSB pressure Ã = -e0."""
+        return -pa["lnZ"] / y ** 2 + pa["absu"] / y - 0.5 * self.D(q0, 1.0, prm)
+
+    def rsb0_pressure(self, m, q0, y, prm, pa=None):
+        """Ã(m, q0, y) = lim A/beta (= -e0 at the saddle)."""
+        pa = pa or self.rsb0_parts(m, q0, y, prm)
+        return pa["lnZ"] / y - self.ferro_const(m, prm) - 0.5 * y * self.D(q0, 1.0, prm)
+
+    def rsb0_map(self, X, prm):
+        """(m, q0, y) -> (E0<sgn>, E0<sgn>^2, y - dÃ/dy / xi'(1))."""
+        m, q0, y = X
+        pa = self.rsb0_parts(m, q0, y, prm)
+        g = self.rsb0_gradx(m, q0, y, prm, pa)
+        return np.stack([pa["t"], pa["tt"], y - g / self.xi(1.0, prm, 1)])
+
+    def rsb0_thermo(self, m, q0, y, prm):
+        pa = self.rsb0_parts(m, q0, y, prm)
+        At = self.rsb0_pressure(m, q0, y, prm, pa)
+        C = 2.0 * pa["rho"]
+        e_alt = (-prm["h"] * m - prm["a0"] * m ** self.P - C * self.xi(1.0, prm, 1)
+                 - y * (self.xi(1.0, prm) - self.xi(q0, prm)))
+        return {"pressure": np.full_like(At, np.inf), "free_energy": -At, "energy": -At,
+                "energy_check": e_alt, "entropy": -0.25 * C ** 2 * self.xi(1.0, prm, 2), "C": C,
+                "replicon": np.where(C > 0, np.inf, 0.0), "gradx": self.rsb0_gradx(m, q0, y, prm, pa)}
+
+
+# ---- solving ------------------------------------------------------------------------------
+
+RS_BOUNDS = ([-1.0, 0.0], [1.0, 1.0])
+RSB_BOUNDS = ([-1.0, 0.0, 0.0, 1e-9], [1.0, 1.0, 1.0, 2.0])
+RSB0_BOUNDS = ([-1.0, 0.0, 1e-9], [1.0, 1.0, 1e4])
+
+
+def _prm_batch(prm, shape):
+    return {k: np.broadcast_to(np.asarray(v, float), shape).ravel().copy() for k, v in prm.items()}
+
+
+def solve_rs(engine, prm, m0, q0, tol=1e-12, maxiter=100):
+    """Batched RS solve at finite beta from (m0, q0); returns dict of flat arrays."""
+    x0 = np.stack([np.ravel(m0), np.ravel(q0)]).astype(float)
+    r = solve_fixed_point(engine.rs_map, x0, prm, tol=tol, maxiter=maxiter, bounds=RS_BOUNDS)
+    m, q = r.x
+    th = engine.rs_thermo(m, q, prm)
+    return dict(m=m, q=q, residual=r.residual, converged=r.converged, iterations=r.iterations, **th)
+
+
+def solve_rs0(engine, prm, m0, tol=1e-13, maxiter=100):
+    x0 = np.ravel(m0)[None].astype(float)
+    r = solve_fixed_point(engine.rs0_map, x0, prm, tol=tol, maxiter=maxiter, bounds=([-1.0], [1.0]))
+    m = r.x[0]
+    th = engine.rs0_thermo(m, prm)
+    return dict(m=m, residual=r.residual, converged=r.converged, iterations=r.iterations, **th)
+
+
+def solve_rsb(engine, prm, m0, q00, q10, x0, tol=1e-11, maxiter=80):
+    X0 = np.stack([np.ravel(v) for v in (m0, q00, q10, x0)]).astype(float)
+    r = solve_fixed_point(engine.rsb_map, X0, prm, tol=tol, maxiter=maxiter, bounds=RSB_BOUNDS)
+    m, q0, q1, x = r.x
+    th = engine.rsb_thermo(m, q0, q1, x, prm)
+    return dict(m=m, q0=q0, q1=q1, x=x, residual=r.residual, converged=r.converged,
+                iterations=r.iterations, **th)
+
+
+def solve_rsb0(engine, prm, m0, q00, y0, tol=1e-12, maxiter=80):
+    X0 = np.stack([np.ravel(v) for v in (m0, q00, y0)]).astype(float)
+    r = solve_fixed_point(engine.rsb0_map, X0, prm, tol=tol, maxiter=maxiter, bounds=RSB0_BOUNDS)
+    m, q0, y = r.x
+    th = engine.rsb0_thermo(m, q0, y, prm)
+    return dict(m=m, q0=q0, y=y, residual=r.residual, converged=r.converged,
+                iterations=r.iterations, **th)
+
+
+def is_broken(sol, zero_T=False, eps=1e-7):
+    """True where a converged 1RSB solution is genuinely broken (not on the RS manifold)."""
+    if zero_T:
+        return sol["converged"] & (sol["q0"] < 1.0 - eps) & (sol["y"] > eps)
+    return (sol["converged"] & (sol["q1"] - sol["q0"] > eps) & (sol["x"] < 1.0 - eps)
+            & (sol["x"] > eps))
+
+
+def select_min(cands, key="pressure"):
+    """Among candidate solutions (dicts of equal-shape arrays with a boolean ``ok``),
+    pick per element the one with the smallest ``key`` (the Parisi minimum).
+    Returns (index array, merged dict)."""
+    vals = np.stack([np.where(c["ok"], c[key], np.inf) for c in cands])
+    idx = np.argmin(vals, axis=0)
+    keys = set.intersection(*(set(c) for c in cands))
+    out = {}
+    for k in keys:
+        arr = np.stack([np.broadcast_to(np.asarray(c[k]), idx.shape) for c in cands])
+        out[k] = np.take_along_axis(arr, idx[None], 0)[0]
+    return idx, out
+
+
+# ---- convenience: pure p-spin constants (m = 0 sector) -------------------------------------
+
+def pure_pspin_prm(P, b, c=1.0):
+    """Parameter dict of the pure P-spin glass xi = c q^P (no signal) at beta = b."""
+    b = np.atleast_1d(np.asarray(b, float))
+    return {"beta": b, "a0": np.zeros_like(b), "h": np.zeros_like(b), f"c{P}": np.full_like(b, c)}
+
+
+# ---- branches and thermodynamic selection ---------------------------------------------------
+
+BRANCHES = ("retrieval", "spin-glass", "paramagnet")
+_M_THR = 1e-4   # |m| above this: retrieval branch (models with a signal)
+_Q_THR = 1e-6   # q above this: spin glass (when m ~ 0)
+
+
+def _branch_names(m, q, signal):
+    m, q = np.asarray(m), np.asarray(q)
+    name = np.where(q > _Q_THR, "spin-glass", "paramagnet").astype(object)
+    if signal:
+        name = np.where(np.abs(m) > _M_THR, "retrieval", name)
+    return name
+
+
+def _sub(prm, idx):
+    return {k: v[idx] for k, v in prm.items()}
+
+
+def _rs_candidates(engine, prm, branch, signal, init):
+    """RS solutions from the standard starts; list of (start name, solution dict)."""
+    n = prm["beta"].size
+    zero_T = np.isinf(prm["beta"])
+    starts = []
+    if init is not None:
+        starts.append(("init", np.broadcast_to(np.asarray(init.get("m", 0.0), float), n),
+                       np.broadcast_to(np.asarray(init.get("q", init.get("q1", 0.9)), float), n)))
+    else:
+        if signal and branch in (None, "retrieval"):
+            starts.append(("retrieval", np.ones(n), np.ones(n)))
+        if branch in (None, "spin-glass"):
+            starts.append(("spin-glass", np.zeros(n), np.full(n, 0.999)))
+        if branch in (None, "paramagnet"):
+            starts.append(("paramagnet", np.zeros(n), np.zeros(n)))
+    out = []
+    for name, m0, q0 in starts:
+        sol = {}
+        fin = np.nonzero(~zero_T)[0]
+        z = np.nonzero(zero_T)[0]
+        parts = []
+        if fin.size:
+            parts.append((fin, solve_rs(engine, _sub(prm, fin), m0[fin], q0[fin])))
+        if z.size:
+            if name == "paramagnet":  # no paramagnet at T = 0 (f = -inf): not a candidate
+                s0 = solve_rs0(engine, _sub(prm, z), m0[z])
+                s0["converged"] = np.zeros(z.size, bool)
+            else:
+                s0 = solve_rs0(engine, _sub(prm, z), m0[z])
+            parts.append((z, s0))
+        keys = ("m", "q", "free_energy", "energy", "entropy", "replicon", "residual", "converged",
+                "iterations")
+        for k in keys:
+            arr = np.zeros(n, bool if k == "converged" else (int if k == "iterations" else float))
+            for idx, s in parts:
+                arr[idx] = s[k]
+            sol[k] = arr
+        sol["C"] = np.where(zero_T, 0.0, np.nan)
+        for idx, s in parts:
+            if "C" in s:
+                sol["C"][idx] = s["C"]
+        sol["q0"] = sol["q"].copy()
+        sol["q1"] = sol["q"].copy()
+        sol["x"] = np.where(zero_T, 0.0, 1.0)
+        sol["y"] = np.where(zero_T, np.inf, prm["beta"])
+        sol["gradx"] = np.zeros(n)
+        sol["broken"] = np.zeros(n, bool)
+        sol["negf"] = -sol["free_energy"]
+        out.append((name, sol))
+    return out
+
+
+def _rsb_starts(rs, zero_T, beta, xi1):
+    """Starting points (m, q0, q1 | y, x) for the 1RSB Newton around an RS solution."""
+    m, q = rs["m"], rs["q"]
+    ret = np.abs(m) >= _M_THR
+    starts = []
+    if zero_T:
+        s1 = np.sqrt(xi1)
+        for q0g, yg in ((0.4, 1.4), (0.0, 0.8), (0.95, 1.5), (0.99, 4.0)):
+            starts.append((m, np.full_like(m, q0g), yg / s1))
+        return starts
+    glass = q > 0.01
+    # spin-glass-like: q0 ~ 0.4 q, q1 ~ q + 0.7 q^2 (1-q) (SK: fits T = 0.05 ... 0.8); no RS glass: q1 ~ 0.95
+    q1a = np.where(glass, q + 0.7 * q * q * (1 - q), 0.95)
+    q0a = np.where(glass, 0.4 * q, 0.0)
+    starts.append((m, np.where(ret, q - 0.05 * (1 - q), q0a), np.where(ret, q + 0.5 * (1 - q), q1a),
+                   np.where(ret, 0.5, np.where(glass, 0.25, 0.6))))
+    starts.append((m, np.zeros_like(m), q1a, np.where(glass, 0.25, 0.8)))
+    # low-temperature start in the scale of the T = 0 solution (y = beta x ~ 1.4/sqrt(xi'(1)))
+    starts.append((m, np.where(ret, 0.97, 0.45), 1 - 0.3 / (beta * np.sqrt(xi1)),
+                   np.clip(1.4 / (beta * np.sqrt(xi1)), 1e-3, 0.9)))
+    return starts
+
+
+def _rsb_from_rs(engine, prm, rs):
+    """1RSB value of one RS candidate: min over broken solutions and the RS point itself."""
+    n = prm["beta"].size
+    zero_T = np.isinf(prm["beta"])
+    best = {k: np.array(v, copy=True) for k, v in rs.items()}
+    best["ok"] = best["converged"].copy()
+    xi1 = engine.xi(1.0, prm, 1)
+    for zt in (False, True):
+        idx = np.nonzero(zero_T == zt)[0]
+        if idx.size == 0:
+            continue
+        p = _sub(prm, idx)
+        rsi = {k: v[idx] for k, v in rs.items()}
+        starts = _rsb_starts(rsi, zt, p["beta"], xi1[idx])
+        k = len(starts)
+        pb = {kk: np.tile(v, k) for kk, v in p.items()}
+        if zt:
+            sol = solve_rsb0(engine, pb, *[np.concatenate([s[i] for s in starts]) for i in range(3)])
+            sol["q1"] = np.ones_like(sol["m"])
+            sol["x"] = np.zeros_like(sol["m"])
+        else:
+            sol = solve_rsb(engine, pb, *[np.concatenate([s[i] for s in starts]) for i in range(4)],
+                            maxiter=25)
+            sol["y"] = sol["x"] * pb["beta"]
+        ok = is_broken(sol, zero_T=zt)
+        sol["negf"] = -sol["free_energy"]
+        for j in range(k):
+            sl = slice(j * idx.size, (j + 1) * idx.size)
+            cand_ok = ok[sl] & (np.sign(np.round(sol["m"][sl], 6)) == np.sign(np.round(rsi["m"], 6)))
+            better = cand_ok & (sol["negf"][sl] < best["negf"][idx] - 1e-13)
+            tgt = idx[better]
+            src = np.arange(sl.start, sl.stop)[better]
+            for key in ("m", "q0", "q1", "x", "y", "free_energy", "energy", "entropy", "replicon",
+                        "residual", "iterations", "negf", "gradx"):
+                if key in sol:
+                    best[key][tgt] = sol[key][src]
+            best["C"][tgt] = sol["C"][src] if "C" in sol else np.nan
+            best["converged"][tgt] = True
+            best["broken"][tgt] = True
+    best["q"] = best["q1"]
+    return best
+
+
+def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None):
+    """Solve a batch of parameter points and select the thermodynamic state.
+
+    ``prm``: dict of flat arrays (one entry per point; ``beta`` may be inf).
+    ``branch``: None (thermodynamic selection) or one of :data:`BRANCHES` (start there).
+    ``signal``: the model has a retrieval (m) sector, compared with the m = 0 sector.
+    Returns a dict of flat arrays: m, q (RS) / q0, q1, x, y (1RSB), free_energy, energy,
+    entropy, replicon, residual, converged, iterations, branch (str), broken (bool).
+    1RSB at a point = the minimum of the pressure over its glass parameters, among the
+    RS point itself and the broken stationary points found from several starts.
+    """
+    if branch is not None and branch not in BRANCHES:
+        from ..core.errors import ParameterError
+        raise ParameterError(f"branch={branch!r} is not one of {', '.join(BRANCHES)}")
+    cands = _rs_candidates(engine, prm, branch, signal, init)
+    if level == "1rsb":
+        new, done = [], []
+        for name, sol in cands:
+            # skip starts that repeat an RS solution already expanded (same m, q)
+            skip = np.zeros(sol["m"].size, bool)
+            for other in done:
+                skip |= (other["converged"] & sol["converged"] & (np.abs(other["m"] - sol["m"]) < 1e-8)
+                         & (np.abs(other["q"] - sol["q"]) < 1e-8))
+            if name == "paramagnet":  # only needed where no RS glass exists (p-spin above its RS line)
+                for other in done:
+                    skip |= other["converged"] & (other["q"] > 0.01) & (np.abs(other["m"]) < _M_THR)
+            run = np.nonzero(~skip)[0]
+            res = {k: np.array(v, copy=True) for k, v in sol.items()}
+            if run.size:
+                sub = _rsb_from_rs(engine, _sub(prm, run), {k: v[run] for k, v in sol.items()})
+                for k in res:
+                    if k in sub:
+                        res[k][run] = sub[k]
+            res["q"] = res["q1"]
+            res["converged"] = res["converged"] & ~skip if name == "paramagnet" else res["converged"]
+            done.append(sol)
+            new.append((name, res))
+        cands = new
+    for name, sol in cands:
+        sol["ok"] = sol["converged"] & np.isfinite(sol["free_energy"])
+        sol["branch"] = _branch_names(sol["m"], sol["q1"] if level == "1rsb" else sol["q"], signal)
+    if len(cands) == 1:
+        out = cands[0][1]
+    else:
+        # m = 0 sector (or everything, without a signal): minimum of A over its stationary points
+        zero = [s for _, s in cands]
+        for s in zero:
+            s["ok0"] = s["ok"] & ((np.abs(s["m"]) <= _M_THR) | (not signal))
+        vals = np.stack([np.where(s["ok0"], s["negf"], np.inf) for s in zero])
+        i0 = np.argmin(vals, 0)
+        A0 = np.take_along_axis(vals, i0[None], 0)[0]
+        out = {k: np.take_along_axis(np.stack([np.asarray(s[k]) for s in zero]), i0[None], 0)[0]
+               for k in zero[0] if k != "ok0"}
+        if signal:
+            for name, s in cands:
+                if name == "retrieval" or name == "init":
+                    ret = s["ok"] & (np.abs(s["m"]) > _M_THR) & (s["negf"] > A0)
+                    ret |= s["ok"] & (np.abs(s["m"]) > _M_THR) & ~np.isfinite(A0)
+                    for k in out:
+                        out[k] = np.where(ret, s[k], out[k])
+    return out
+
+
+# ---- pure P-spin glass constants (xi = q^P, no signal): the m = 0 sector of dense storage ----
+
+def _scaled(P, b, r=0.0):
+    """Engine + parameters of the scaled problem xi = q^P, field r, inverse temperature b."""
+    b, r = np.broadcast_arrays(np.atleast_1d(np.asarray(b, float)), np.atleast_1d(np.asarray(r, float)))
+    b, r = b.ravel().copy(), r.ravel().copy()
+    return PSpinEngine((P,), 1), {"beta": b, "a0": np.zeros_like(b), "h": r, f"c{P}": np.ones_like(b)}
+
+
+def _rs_glass_b(P, q):
+    """RS m = 0 sector: the b with q = E tanh^2(b sqrt(P q^{P-1}) z) (increasing in b)."""
+    from scipy.optimize import brentq
+    s = math.sqrt(P * q ** (P - 1))
+    z, w = Q.hermite(200)
+    # at large b*s use the kink rule through normal_nodes
+    def g(b):
+        hs, ww = Q.normal_nodes(0.0, s, b)
+        return float(Q.expect(np.tanh(b * hs) ** 2, ww)) - q
+    return brentq(g, 1e-6, 1e8, xtol=1e-14, rtol=1e-14)
+
+
+def _x1_avg(P, q1, b):
+    """At x = 1, q0 = 0, m = 0 the tilted inner measure is exact: cosh(b s z) phi(z) is a mixture of
+    N(±b s, 1), so <F(u)> = E_z F(s z + b s^2) for even F (s^2 = xi'(q1) = P q1^{P-1})."""
+    s = math.sqrt(P * q1 ** (P - 1))
+    hs, w = Q.normal_nodes(b * s * s, s, b)
+    return s, hs, w
+
+
+def _x1_glass_b(P, q1):
+    """1RSB m = 0, q0 = 0, x = 1: the b with q1 = <tanh^2>_{x=1} (dynamical solution)."""
+    from scipy.optimize import brentq
+
+    def g(b):
+        _, hs, w = _x1_avg(P, q1, b)
+        return float(Q.expect(np.tanh(b * hs) ** 2, w)) - q1
+    return brentq(g, 1e-3, 1e3, xtol=1e-14, rtol=1e-14)
+
+
+def _x1_gradx(P, q1, b):
+    """dA/dx at x = 1, q0 = 0, m = 0:  -b^2 s^2/2 + <ln cosh(b u)> - b^2 (P-1) q1^P / 2."""
+    s, hs, w = _x1_avg(P, q1, b)
+    return -0.5 * b * b * s * s + float(Q.expect(Q.log_cosh(b * hs), w)) - 0.5 * b * b * (P - 1) * q1 ** P
+
+
+@lru_cache(maxsize=16)
+def pspin_glass_constants(P):
+    """Transition points of the pure Ising P-spin glass xi(q) = q^P (m = 0, no field), in b = beta:
+
+    ``b_rs_sg``   RS spin-glass solution appears (saddle-node; q jumps for P >= 3),
+    ``b_rs_th``   RS glass and paramagnet have equal A (RS 'thermodynamic' line),
+    ``b_d``       1RSB dynamical point: x = 1, q0 = 0 solution with q1 > 0 appears,
+    ``b_s``       1RSB static point: dA/dx = 0 at x = 1 on that solution (T_s = 1/b_s),
+    ``e_rs``      RS ground-state energy -sqrt(2P/pi),
+    ``e_1rsb``    1RSB ground-state energy (T = 0 forms; minimum of A over (q0, y)), with q0, y.
+    For xi = c q^P scale b by 1/sqrt(c) (T by sqrt(c)) and energies by sqrt(c).
+    REM limit (P -> inf, xi = q^P): b_s -> sqrt(2 ln 2), e_1rsb -> -sqrt(2 ln 2).
+    """
+    from scipy.optimize import brentq, minimize_scalar
+    out = {"P": P}
+    r = minimize_scalar(lambda q: _rs_glass_b(P, q), bounds=(0.3, 0.99999), method="bounded",
+                        options={"xatol": 1e-10})
+    out["b_rs_sg"], q_f = r.fun, r.x
+    Epp, _ = _scaled(P, 1.0)
+
+    def dA_rs(q):
+        b = _rs_glass_b(P, q)
+        _, prm = _scaled(P, b)
+        A = Epp.rs_pressure(np.zeros(1), np.array([q]), prm)[0]
+        return A - (LN2 + 0.5 * b * b)
+    qs = brentq(dA_rs, q_f, 1 - 1e-7, xtol=1e-13)
+    out["b_rs_th"] = _rs_glass_b(P, qs)
+    r = minimize_scalar(lambda q: _x1_glass_b(P, q), bounds=(0.3, 0.99999), method="bounded",
+                        options={"xatol": 1e-9})
+    out["b_d"], q_d = r.fun, r.x
+
+    def gx(q1):
+        return _x1_gradx(P, q1, _x1_glass_b(P, q1))
+    q_s = brentq(gx, q_d, 1 - 1e-9, xtol=1e-12)
+    out["b_s"] = _x1_glass_b(P, q_s)
+    out["q1_s"], out["q1_d"] = q_s, q_d
+    out["e_rs"] = -math.sqrt(2 * P / math.pi)
+    E0, prm0 = _scaled(P, np.full(3, np.inf))
+    s = solve_rsb0(E0, prm0, np.zeros(3), np.array([0.0, 0.3, 0.6]), np.array([1.0, 1.0, 1.0]))
+    ok = s["converged"] & (s["y"] > 1e-6)
+    i = int(np.argmin(np.where(ok, -s["energy"], np.inf)))
+    out["e_1rsb"], out["q0_1rsb"], out["y_1rsb"] = float(s["energy"][i]), float(s["q0"][i]), float(s["y"][i])
+    return out

@@ -1,0 +1,117 @@
+r"""Sherrington-Kirkpatrick model at RS and 1RSB, any temperature including T = 0.
+
+Convention: H = -sum_{i<j} J_ij s_i s_j - h sum_i s_i,  J_ij ~ N(0, 1/N) i.i.d., Ising s_i,
+T = 1/beta multiplies H; f, e, s per spin.  In the p-spin engine
+(:mod:`statmech_nn.theory.pspin`) this is the mixture xi(q) = q^2/2 with no
+ferromagnetic signal, so
+
+RS:   A = ln 2 + E_z ln cosh(beta (h + sqrt(q) z)) + beta^2 (1-q)^2 / 4,  q = E tanh^2;
+      paramagnet (h = 0, T >= 1): f = -T ln 2 - 1/(4T) exactly; T_c = 1.
+      T = 0: e = -sqrt(2/pi) (h = 0), entropy -1/(2 pi).
+AT line (replicon): lambda = beta^2 E_z sech^4(beta (h + sqrt(q) z)); RS stable iff lambda < 1.
+1RSB: Parisi's one-step functional with (q0, q1, x); the physical solution is the minimum
+      of A = -beta f over (q0, q1, x), hence f_RS <= f_1RSB.  At h = 0 it has q0 > 0:
+      T = 0 ground state e = -0.765259 at q0 = 0.4768, y = beta x = 1.3608 (imposing q0 = 0
+      gives the wrong, lower -0.768828; the package compares both and keeps the minimum of A).
+"""
+import numpy as np
+
+from ..core.errors import ParameterError
+from ..core.result import make_result
+from ..core.solver import bisect
+from .base import Param, TheoryModel
+from .pspin import PSpinEngine, solve_rs, solve_states
+
+CONVENTION = ("SK: H = -sum_{i<j} J_ij s_i s_j - h sum_i s_i, J_ij ~ N(0, 1/N); T = 1/beta; "
+              "f, e, s per spin")
+
+
+def paramagnet_free_energy(T):
+    """Exact f = -T ln 2 - 1/(4T) of the h = 0 paramagnet (the thermodynamic state for T >= 1)."""
+    T = np.asarray(T, float)
+    return -T * np.log(2.0) - 1.0 / (4.0 * T)
+
+
+class SK(TheoryModel):
+    """Sherrington-Kirkpatrick spin glass (RS, 1RSB; T = 0 analytic)."""
+
+    def __init__(self):
+        super().__init__(
+            name="sk", levels=("rs", "1rsb"), convention=CONVENTION,
+            params=(Param("h", "external field along +1 (default 0)", default=0.0),))
+        self.engine = PSpinEngine((2,), 2)
+
+    def _prm(self, beta, h):
+        beta, h = np.broadcast_arrays(np.asarray(beta, float), np.asarray(h, float))
+        beta, h = beta.ravel(), h.ravel()
+        return {"beta": beta, "a0": np.zeros_like(beta), "h": h, "c2": np.full_like(beta, 0.5)}
+
+    @staticmethod
+    def _check_branch(branch):
+        if branch not in (None, "spin-glass", "paramagnet"):
+            raise ParameterError(f"branch={branch!r} is not available for sk; "
+                                 "choose spin-glass or paramagnet (or none: the thermodynamic state)")
+
+    def solve_batch(self, level="rs", branch=None, init=None, **arrays):
+        """Vectorised :meth:`solve`: arrays T (or beta) and h broadcast; see base.py."""
+        level = self.check_level(level)
+        self._check_branch(branch)
+        arrays = self.check_arrays(arrays)
+        beta = np.asarray(arrays["beta"], float)
+        shape = np.broadcast_shapes(beta.shape, np.shape(arrays["h"]))
+        prm = self._prm(np.broadcast_to(beta, shape), np.broadcast_to(arrays["h"], shape))
+        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init)
+        keys = ["m", "q"] if level == "rs" else ["m", "q0", "q1", "x", "y"]
+        res = {k: out[k].reshape(shape) for k in keys}
+        for k in ("free_energy", "energy", "entropy", "replicon", "residual", "converged",
+                  "iterations", "branch"):
+            res[k] = np.asarray(out[k]).reshape(shape)
+        return res
+
+    def solve(self, level="rs", branch=None, init=None, **params):
+        """One saddle point. ``T=0`` uses the analytic ground-state forms.
+
+        RS order parameters: m, q (T = 0: q = 1 and C = beta(1-q)); 1RSB: m, q0, q1, x, y = beta x
+        (T = 0: q1 = 1, x = 0, y finite).  ``stability['replicon']`` is the AT eigenvalue
+        beta^2 xi''(q1) E sech^4 (RS stable when < 1; inf at T = 0 where RS is unstable)."""
+        level = self.check_level(level)
+        self._check_branch(branch)
+        p = self.check_params(params)
+        prm = self._prm(p["beta"], p["h"])
+        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init)
+        o = {k: v[0] for k, v in out.items()}
+        if level == "rs":
+            ops = {"m": o["m"], "q": o["q"]}
+            if np.isinf(p["beta"]):
+                ops["C"] = o["C"]
+        else:
+            ops = {"m": o["m"], "q0": o["q0"], "q1": o["q1"], "x": o["x"], "y": o["y"]}
+            if np.isinf(p["beta"]):
+                ops["C"] = o["C"]
+        msg = "" if level == "rs" or o["broken"] else "1RSB minimum is the RS point (no broken solution lowers A)"
+        r = make_result("sk", level, p, ops, o["free_energy"], o["energy"], o["entropy"], o["converged"],
+                        o["residual"], o["iterations"],
+                        stability={"replicon": o["replicon"], "rs_stable": bool(o["replicon"] < 1)},
+                        branch=str(o["branch"]), message=msg, convention=CONVENTION)
+        return r.warn_if_unconverged()
+
+    def at_temperature(self, h):
+        """de Almeida-Thouless temperature T_AT(h): beta^2 E sech^4(beta(h + sqrt(q) z)) = 1 on the
+        RS solution (bisection in T; T_AT(0) = 1)."""
+        h = float(h)
+        if h == 0.0:
+            return 1.0
+
+        def unstable(T):
+            prm = self._prm(1.0 / T, h)
+            s = solve_rs(self.engine, prm, np.zeros(1), np.array([0.5]))
+            return bool(s["replicon"][0] > 1.0)
+        return bisect(unstable, 1e-3, 1.0, tol=1e-9)
+
+    def phase_lines(self, level="rs", h=None, **params):
+        """AT line T_AT(h) (the RS instability; at 1RSB the same line bounds the RS region) and
+        the h = 0 critical temperature T_c = 1."""
+        level = self.check_level(level)
+        h = np.linspace(0.0, 1.0, 11) if h is None else np.atleast_1d(np.asarray(h, float))
+        return {"h": h, "T_AT": np.array([self.at_temperature(v) for v in h]), "T_c": 1.0,
+                "convention": CONVENTION}
