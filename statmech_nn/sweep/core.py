@@ -148,7 +148,8 @@ class Sweep:
             try:
                 self._execute(ex, pending, arrays, done, store, attrs, merged_parts, total)
             finally:
-                ex.close()
+                if ex is not self.executor_args["executor"]:
+                    ex.close()
         ds = build_dataset(self.dims, self.fixed, arrays, attrs)
         if store:
             store.finish(ds)
@@ -228,7 +229,8 @@ def sweep(what, level="rs", branch=None, out=None, executor=None, workers=None, 
         ``fast=`` names one) or scalars (fixed parameters).
     continuation : warm-start along the fast axis (one grid line per block).
     out : netCDF path; written incrementally; an existing file of the same sweep resumes.
-    executor : 'serial' | 'processes' (default) | 'dask'; ``workers``; ``scheduler``
+    executor : 'serial' | 'processes' (default) | 'dask', or an executor object from
+        :func:`statmech_nn.sweep.make_executor` reused across sweeps (you close it); ``workers``; ``scheduler``
         ('tcp://host:port') or ``client`` (a ``dask.distributed.Client``) imply dask.
     seed : function sweeps: per-point ``SeedSequence(seed, spawn_key=(flat_index,))``.
     cache : use the content-addressed cache ($STATMECH_NN_CACHE or ~/.cache/statmech_nn).

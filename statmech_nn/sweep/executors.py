@@ -171,6 +171,8 @@ def make_executor(executor=None, workers=None, scheduler=None, client=None):
             raise ParameterError(f"a scheduler/client needs executor='dask', not {executor!r}")
         executor = "dask"
     executor = executor or "processes"
+    if hasattr(executor, "submit") and hasattr(executor, "wait_first"):
+        return executor  # a reusable executor object (closed by its owner)
     if executor not in EXECUTORS:
         raise ParameterError(f"executor={executor!r} is not one of {', '.join(EXECUTORS)}")
     if workers is not None and int(workers) < 1:

@@ -97,19 +97,32 @@ def read_dataset(path, what="output"):
 
 
 def describe_mismatch(stored_spec, spec):
+    """Human-readable difference between two sweep specifications."""
     try:
         old = json.loads(stored_spec)
     except (TypeError, ValueError):
         return "no statmech_nn sweep specification"
-    keys = sorted(k for k in set(old) | set(spec) if old.get(k) != spec.get(k))
     parts = []
-    for k in keys[:4]:
+    for k in sorted(set(old) | set(spec)):
         o, n = old.get(k), spec.get(k)
-        if isinstance(o, (dict, list)) or isinstance(n, (dict, list)):
-            parts.append(k)
+        if o == n:
+            continue
+        if isinstance(o, dict) and isinstance(n, dict):
+            for kk in sorted(set(o) | set(n)):
+                oo, nn = o.get(kk), n.get(kk)
+                if oo != nn:
+                    parts.append(f"{k}.{kk}: {_short(oo)} there, {_short(nn)} here")
         else:
-            parts.append(f"{k}: {o!r} there, {n!r} here")
-    return "differs in " + "; ".join(parts) if parts else "different fingerprint"
+            parts.append(f"{k}: {_short(o)} there, {_short(n)} here")
+    return "differs in " + "; ".join(parts[:4]) if parts else "different fingerprint"
+
+
+def _short(v):
+    if isinstance(v, list):
+        return f"{len(v)} values [{_short(v[0]) if v else ''}..{_short(v[-1]) if v else ''}]"
+    if v is None:
+        return "missing"
+    return repr(v)
 
 
 def check_dataset(ds, fingerprint, spec, path, what="output"):
