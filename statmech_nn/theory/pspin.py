@@ -544,12 +544,14 @@ def _rsb_from_rs(engine, prm, rs):
     return best
 
 
-def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None):
+def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None, no_glass_rsb=None):
     """Solve a batch of parameter points and select the thermodynamic state.
 
     ``prm``: dict of flat arrays (one entry per point; ``beta`` may be inf).
     ``branch``: None (thermodynamic selection) or one of :data:`BRANCHES` (start there).
     ``signal``: the model has a retrieval (m) sector, compared with the m = 0 sector.
+    ``no_glass_rsb``: optional bool array; where True no broken solution is searched from the
+    m = 0 RS candidates (a model that knows its glass transitions can skip futile starts).
     Returns a dict of flat arrays: m, q (RS) / q0, q1, x, y (1RSB), free_energy, energy,
     entropy, replicon, residual, converged, iterations, branch (str), broken (bool).
     1RSB at a point = the minimum of the pressure over its glass parameters, among the
@@ -567,6 +569,8 @@ def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None):
             for other in done:
                 skip |= (other["converged"] & sol["converged"] & (np.abs(other["m"] - sol["m"]) < 1e-8)
                          & (np.abs(other["q"] - sol["q"]) < 1e-8))
+            if no_glass_rsb is not None:
+                skip |= np.asarray(no_glass_rsb, bool) & (np.abs(sol["m"]) < _M_THR)
             if name == "paramagnet":  # only needed where no RS glass exists (p-spin above its RS line)
                 for other in done:
                     skip |= other["converged"] & (other["q"] > 0.01) & (np.abs(other["m"]) < _M_THR)
@@ -578,7 +582,12 @@ def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None):
                     if k in sub:
                         res[k][run] = sub[k]
             res["q"] = res["q1"]
-            res["converged"] = res["converged"] & ~skip if name == "paramagnet" else res["converged"]
+            if name == "paramagnet":  # a skipped repeat of another candidate is not a new candidate
+                rep = np.zeros_like(skip)
+                for other in done:
+                    rep |= (other["converged"] & sol["converged"] & (np.abs(other["m"] - sol["m"]) < 1e-8)
+                            & (np.abs(other["q"] - sol["q"]) < 1e-8))
+                res["converged"] = res["converged"] & ~rep
             done.append(sol)
             new.append((name, res))
         cands = new

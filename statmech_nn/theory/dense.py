@@ -1,0 +1,448 @@
+r"""Dense Hebbian (P-spin Hopfield) storage at RS and 1RSB, on the p-spin engine.
+
+Convention (issue 2): Ising neurons s_i, K = alpha N^{P-1} Rademacher patterns, even P >= 4,
+
+    H = -N^{1-P} sum_mu sum_{i1<...<iP} xi^mu_{i1}...xi^mu_{iP} s_{i1}...s_{iP},   T = 1/beta.
+
+Retrieving pattern 1 (gauged to +1) the effective model is a ferromagnetic P-spin signal
+-N m^P / P! plus, from the K-1 other patterns, a centred Gaussian energy with covariance
+N (alpha/P!) q^P (Gardner's picture; distinct indices, so no lower-order terms).  In
+:mod:`statmech_nn.theory.pspin` language: a0 = 1/P!, xi(q) = (alpha/P!) q^P.
+RS T = 0: m = erf(m^{P-1}/sqrt(2 tau)), tau = alpha (P-1)!; the RS capacity is the largest
+tau with a retrieval solution: tau_c = 0.19786 (P = 4, alpha_c = 0.032977, m = 0.918),
+0.15768 (P = 6).  P = 2 is *not* this model (the cross-talk is not a Gaussian P-spin
+process there; the formula would give 2/pi): use ``hopfield``.
+
+The papers of Albanese, Alemanno, Alessandrelli, Barra (arXiv 2111.12997) use the load
+gamma = alpha P!/2 (their energy -(N/2) sum_mu m_mu^P, noise variance gamma (P/2) q^{P-1});
+pass ``gamma=`` instead of ``alpha=`` or use :func:`gamma_from_alpha`.
+
+Scaling used for phase lines (exact): with c = alpha/P!, b = beta sqrt(c) and
+r = a0 P m^{P-1} / sqrt(c) the saddle-point equations of the glass parameters depend on
+(b, r) only; m is then an output and alpha = P m^{2P-2} / ((P-1)! r^2).  At fixed b the
+points lie on the ray T = sqrt(alpha/P!)/b, so every line is traced ray by ray by
+continuation in r (no grid scan); the m = 0 sector depends on b only (lines T ∝ sqrt(alpha)).
+"""
+import math
+from functools import lru_cache
+
+import numpy as np
+from scipy import special
+from scipy.optimize import brentq, minimize_scalar
+
+from ..core.errors import ParameterError, check_range
+from ..core.result import make_result
+from .base import Param, TheoryModel
+from .pspin import (LN2, PSpinEngine, _rsb_from_rs, _scaled, pspin_glass_constants, solve_rs,
+                    solve_rs0, solve_rsb0, solve_states)
+
+CONVENTION = ("dense-hebbian: H = -N^{1-P} sum_mu sum_{i1<...<iP} xi..xi s..s, K = alpha N^{P-1}, "
+              "even P >= 4; effective signal -N m^P/P!, noise covariance N (alpha/P!) q^P; "
+              "paper load gamma = alpha P!/2; T = 1/beta; f, e, s per spin")
+
+
+def gamma_from_alpha(alpha, P):
+    """Load of Albanese-Alemanno-Alessandrelli-Barra: gamma = alpha P!/2."""
+    return np.asarray(alpha, float) * math.factorial(P) / 2.0
+
+
+def alpha_from_gamma(gamma, P):
+    return np.asarray(gamma, float) * 2.0 / math.factorial(P)
+
+
+def check_P(P):
+    """Even integer P >= 4, with a pointer to ``hopfield`` for P = 2."""
+    try:
+        iv = int(P)
+        if iv != float(P):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ParameterError(f"P must be an even integer >= 4, got {P!r}") from None
+    if iv == 2:
+        raise ParameterError("P=2 is not allowed for dense-hebbian (allowed: even integer P >= 4); "
+                             "for pairwise storage use the 'hopfield' model (AGS, alpha_c = 0.138)")
+    if iv < 4 or iv % 2:
+        raise ParameterError(f"P={P!r} is not allowed for dense-hebbian; P must be an even integer >= 4")
+    return iv
+
+
+class DenseHebbian(TheoryModel):
+    """Dense Hebbian (P-spin Hopfield) storage, RS and 1RSB (Gardner picture)."""
+
+    def __init__(self):
+        super().__init__(
+            name="dense-hebbian", levels=("rs", "1rsb"), convention=CONVENTION,
+            params=(Param("P", "interaction order (even integer >= 4)", lo=4, kind="even",
+                          allowed="even integer >= 4 (P = 2: use the 'hopfield' model)"),
+                    Param("alpha", "load K / N^(P-1) (>= 0)", lo=0.0, allowed="[0, inf)"),
+                    Param("gamma", "alternative load of Albanese et al.: gamma = alpha P!/2", lo=0.0,
+                          allowed="[0, inf)")))
+        self._engines = {}
+
+    # ---- validation ---------------------------------------------------------------
+    def _load(self, P, alpha, gamma):
+        if alpha is not None and gamma is not None:
+            raise ParameterError("give either alpha or gamma (= alpha P!/2), not both")
+        if gamma is not None:
+            g = np.asarray(gamma, float)
+            if np.any(~(g >= 0)):
+                raise ParameterError(f"gamma={gamma!r} is outside the allowed range [0, inf)")
+            return alpha_from_gamma(g, P)
+        if alpha is None:
+            raise ParameterError("dense-hebbian needs parameter alpha (load K / N^(P-1), >= 0) or gamma")
+        a = np.asarray(alpha, float)
+        if np.any(~(a >= 0)):
+            raise ParameterError(f"alpha={alpha!r} is outside the allowed range [0, inf)")
+        return a
+
+    def check_params(self, params, require=True):
+        params = dict(params)
+        known = {"P", "alpha", "gamma", "T", "beta"}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for dense-hebbian; "
+                                 f"known: {', '.join(sorted(known))}")
+        if params.get("P") is None:
+            raise ParameterError("dense-hebbian needs parameter P (even integer >= 4)")
+        P = check_P(params["P"])
+        out = {"P": P}
+        if require or params.get("alpha") is not None or params.get("gamma") is not None:
+            out["alpha"] = float(self._load(P, params.get("alpha"), params.get("gamma")))
+            check_range("alpha", out["alpha"], lo=0.0)
+            out["gamma"] = float(gamma_from_alpha(out["alpha"], P))
+        if require or params.get("T") is not None or params.get("beta") is not None:
+            from ..core.errors import beta_from
+            beta = beta_from(params.get("T"), params.get("beta"))
+            out["beta"] = beta
+            out["T"] = 0.0 if np.isinf(beta) else 1.0 / beta
+        return out
+
+    def engine(self, P):
+        if P not in self._engines:
+            self._engines[P] = PSpinEngine((P,), P)
+        return self._engines[P]
+
+    @staticmethod
+    def prm(P, beta, alpha):
+        """Engine parameters (flat arrays) for the dense model at (beta, alpha)."""
+        beta, alpha = np.broadcast_arrays(np.asarray(beta, float), np.asarray(alpha, float))
+        beta, alpha = beta.ravel().copy(), alpha.ravel().copy()
+        fP = math.factorial(P)
+        return {"beta": beta, "a0": np.full_like(beta, 1.0 / fP), "h": np.zeros_like(beta),
+                f"c{P}": np.maximum(alpha, 1e-30) / fP}
+
+    @staticmethod
+    def _no_glass(P, prm, level):
+        """Points where the m = 0 sector has no 1RSB glass: b = beta sqrt(alpha/P!) below 0.97 b_d
+        (the pure P-spin dynamical point, exact scaling); skips a futile Newton search there."""
+        if level != "1rsb":
+            return None
+        b = prm["beta"] * np.sqrt(prm[f"c{P}"])
+        return b < 0.97 * pspin_glass_constants(P)["b_d"]
+
+    # ---- solving --------------------------------------------------------------------
+    def solve_batch(self, level="rs", branch=None, init=None, **arrays):
+        """Vectorised solve over broadcast arrays (P scalar; alpha or gamma; T or beta)."""
+        level = self.check_level(level)
+        arrays = dict(arrays)
+        P = check_P(arrays.pop("P", None) if arrays.get("P") is not None else None)
+        alpha = self._load(P, arrays.pop("alpha", None), arrays.pop("gamma", None))
+        if "T" in arrays and "beta" not in arrays:
+            T = np.asarray(arrays.pop("T"), float)
+            if np.any(~(T >= 0)):
+                raise ParameterError("T must be >= 0 everywhere on the grid")
+            with np.errstate(divide="ignore"):
+                beta = np.where(T == 0, np.inf, 1.0 / np.where(T == 0, 1.0, T))
+        elif "beta" in arrays:
+            beta = np.asarray(arrays.pop("beta"), float)
+            if np.any(~(beta > 0)):
+                raise ParameterError("beta must be > 0 everywhere on the grid")
+        else:
+            raise ParameterError("a temperature is required: give T >= 0 or beta > 0")
+        if arrays:
+            raise ParameterError(f"unknown parameter(s) {', '.join(sorted(arrays))} for dense-hebbian")
+        shape = np.broadcast_shapes(np.shape(alpha), np.shape(beta))
+        prm = self.prm(P, np.broadcast_to(beta, shape), np.broadcast_to(alpha, shape))
+        out = solve_states(self.engine(P), prm, level=level, branch=branch, signal=True, init=init,
+                           no_glass_rsb=self._no_glass(P, prm, level))
+        keys = ["m", "q"] if level == "rs" else ["m", "q0", "q1", "x", "y"]
+        res = {k: np.asarray(out[k]).reshape(shape) for k in keys}
+        for k in ("free_energy", "energy", "entropy", "replicon", "residual", "converged",
+                  "iterations", "branch"):
+            res[k] = np.asarray(out[k]).reshape(shape)
+        return res
+
+    def solve(self, level="rs", branch=None, init=None, **params):
+        """One saddle point at (P, alpha | gamma, T | beta); ``T=0`` is the analytic limit.
+
+        ``branch=None`` returns the thermodynamic state: the retrieval state if its A = -beta f
+        exceeds that of the m = 0 sector (whose own A is the minimum over paramagnet and spin-glass
+        stationary points, i.e. the Parisi-consistent value), else the m = 0 state."""
+        level = self.check_level(level)
+        p = self.check_params(params)
+        P = p["P"]
+        prm = self.prm(P, p["beta"], p["alpha"])
+        out = solve_states(self.engine(P), prm, level=level, branch=branch, signal=True, init=init,
+                           no_glass_rsb=self._no_glass(P, prm, level))
+        o = {k: v[0] for k, v in out.items()}
+        if level == "rs":
+            ops = {"m": o["m"], "q": o["q"]}
+        else:
+            ops = {"m": o["m"], "q0": o["q0"], "q1": o["q1"], "x": o["x"], "y": o["y"]}
+        if np.isinf(p["beta"]):
+            ops["C"] = o["C"]
+        msg = ""
+        if branch is not None and o["branch"] != branch:
+            msg = f"started on the {branch} branch, converged to {o['branch']}"
+        if level == "1rsb" and not o["broken"]:
+            msg = (msg + "; " if msg else "") + "1RSB minimum is the RS point"
+        r = make_result("dense-hebbian", level, p, ops, o["free_energy"], o["energy"], o["entropy"],
+                        o["converged"], o["residual"], o["iterations"],
+                        stability={"replicon": o["replicon"], "rs_stable": bool(o["replicon"] < 1)},
+                        branch=str(o["branch"]), message=msg, convention=CONVENTION)
+        return r.warn_if_unconverged()
+
+    # ---- T = 0 capacity -------------------------------------------------------------
+    def capacity(self, level="rs", **params):
+        """T = 0 storage capacity: the AGS-style retrieval spinodal alpha_c (largest load with a
+        retrieval solution) and m, q0, y there; also the thermodynamic crossing
+        ``alpha_c_thermodynamic`` (retrieval energy = spin-glass energy), ``tau_c = alpha_c (P-1)!``
+        and ``gamma_c = alpha_c P!/2``."""
+        level = self.check_level(level)
+        p = self.check_params(params, require=False)
+        P = p["P"]
+        if level == "rs":
+            d = rs_capacity(P)
+        else:
+            d = rsb_capacity(P)
+        fP1 = math.factorial(P - 1)
+        alpha_c = d["tau_c"] / fP1
+        c = alpha_c / math.factorial(P)
+        e = math.sqrt(c) * d["e_scaled"]
+        ops = {"m": d["m"]}
+        if level == "1rsb":
+            ops.update(q0=d["q0"], y=d["y_scaled"] / math.sqrt(c))
+        params_out = {"P": P, "T": 0.0, "beta": math.inf}
+        return make_result(
+            "dense-hebbian", level, params_out, ops, e, e, float("nan"), d["converged"], d["residual"],
+            d.get("iterations", 0), branch="retrieval",
+            message="alpha_c: T = 0 retrieval spinodal (AGS definition); alpha_c_thermodynamic: "
+                    "retrieval energy = spin-glass energy",
+            alpha_c=alpha_c, tau_c=d["tau_c"], gamma_c=float(gamma_from_alpha(alpha_c, P)),
+            alpha_c_thermodynamic=d["tau_th"] / fP1,
+            gamma_c_thermodynamic=float(gamma_from_alpha(d["tau_th"] / fP1, P)),
+            m_thermodynamic=d["m_th"], convention=CONVENTION)
+
+    # ---- phase lines -------------------------------------------------------------------
+    def phase_lines(self, level="rs", P=4, n_rays=16, r_points=48, b_range=(0.25, 12.0), **params):
+        """Phase lines in the (alpha, T) plane, each an array of (alpha, T) points.
+
+        ``retrieval_spinodal``: the retrieval solution exists for alpha below it;
+        ``retrieval_global``: below it retrieval is the global minimum of f;
+        ``spin_glass``: RS: where the RS spin-glass solution appears (T = sqrt(alpha/P!)/b_rs_sg);
+        1RSB: ``spin_glass_static`` (T_s, the thermodynamic glass transition, which is also the
+        boundary of the paramagnet) and ``spin_glass_dynamic`` (T_d);
+        ``paramagnet``: boundary of the paramagnetic state of the m = 0 sector (RS: A_SG = A_para).
+        Found ray by ray (fixed b = beta sqrt(alpha/P!)) by continuation in r and parabolic
+        refinement of the fold, and bisection (brentq) for equal free energies.
+        """
+        level = self.check_level(level)
+        P = check_P(P)
+        return phase_lines(P, level, n_rays=n_rays, r_points=r_points, b_range=b_range)
+
+
+# ---- T = 0 capacities (scaled problem: xi = q^P, field r) ------------------------------------
+
+def _rs0_scaled(P, r):
+    """RS T = 0 at field r, xi = q^P: m, and the energy per sqrt(c) of the dense model."""
+    s = math.sqrt(P)
+    m = special.erf(r / (math.sqrt(2) * s))
+    absu = r * m + s * math.sqrt(2 / math.pi) * np.exp(-r * r / (2 * s * s))
+    return m, -absu + r * m * (P - 1) / P
+
+
+@lru_cache(maxsize=32)
+def rs_capacity(P):
+    """RS: tau(m) = m^{2P-2} / (2 erfinv(m)^2) maximised over m; thermodynamic crossing where
+    e_R = e_SG^RS = -sqrt(2P/pi) sqrt(c)."""
+    f = lambda m: -(m ** (2 * P - 2) / (2 * special.erfinv(m) ** 2))
+    res = minimize_scalar(f, bounds=(0.3, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+    m_c = float(res.x)
+    tau_c = float(-res.fun)
+    r_c = math.sqrt(2 * P) * special.erfinv(m_c)
+    _, e_c = _rs0_scaled(P, r_c)
+    e_sg = -math.sqrt(2 * P / math.pi)
+    g = lambda r: _rs0_scaled(P, r)[1] - e_sg
+    r_th = brentq(g, r_c, 50.0, xtol=1e-14)
+    m_th = float(special.erf(r_th / math.sqrt(2 * P)))
+    tau_th = P * m_th ** (2 * P - 2) / r_th ** 2
+    return {"tau_c": tau_c, "m": m_c, "e_scaled": float(e_c), "tau_th": float(tau_th), "m_th": m_th,
+            "converged": True, "residual": 0.0, "iterations": int(res.nfev)}
+
+
+class _Rsb0Family:
+    """T = 0 1RSB glass parameters along the field r, warm-started from a table of solved points."""
+
+    def __init__(self, P):
+        self.P = P
+        self.table = []   # (r, q0, y)
+
+    def __call__(self, r, x=None):
+        starts = [(0.97, 1.5), (0.9, 1.0), (0.99, 3.0)]
+        if x is not None:
+            starts = [x]
+        elif self.table:
+            k = int(np.argmin([abs(t[0] - r) for t in self.table]))
+            starts = [self.table[k][1:]]
+        E, prm = _scaled(self.P, np.full(len(starts), np.inf), r)
+        s = solve_rsb0(E, prm, np.zeros(len(starts)), np.array([v[0] for v in starts]),
+                       np.array([v[1] for v in starts]), maxiter=40)
+        good = s["converged"] & (s["q0"] < 1 - 1e-9) & (s["y"] < 1e3)
+        i = int(np.argmin(np.where(good, -s["energy"], np.inf)))  # minimum of Ã = -e over (q0, y)
+        ok = bool(good[i])
+        if ok:
+            self.table.append((float(r), float(s["q0"][i]), float(s["y"][i])))
+        m = float(s["m"][i])
+        e = float(s["energy"][i]) + r * m * (self.P - 1) / self.P
+        return {"m": m, "q0": float(s["q0"][i]), "y": float(s["y"][i]), "e": e, "converged": ok,
+                "residual": float(s["residual"][i]), "tau": self.P * m ** (2 * self.P - 2) / r ** 2}
+
+
+def rsb_capacity(P):
+    """1RSB T = 0 capacity: max over r of tau(r) on the family of minimising (q0, y); the
+    family is followed by continuation from the RS fold field (where RSB is already visible)
+    towards strong signal and down past the 1RSB fold."""
+    fam = _Rsb0Family(P)
+    r_rs = math.sqrt(2 * P) * special.erfinv(rs_capacity(P)["m"])
+    up = [fam(r) for r in np.arange(r_rs, r_rs + 3.05, 0.2)]
+    vals, grid = [], np.arange(r_rs, 0.5, -0.1)
+    for r in grid:
+        d = fam(r)
+        vals.append(d)
+        if len(vals) > 3 and d["tau"] < vals[-2]["tau"] < vals[-3]["tau"]:
+            break
+    taus = np.array([v["tau"] if v["converged"] else -1 for v in vals])
+    i = int(np.argmax(taus))
+    lo, hi = grid[min(i + 1, len(vals) - 1)], grid[max(i - 1, 0)]
+    res = minimize_scalar(lambda r: -fam(r)["tau"], bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-8})
+    d = fam(res.x)
+    # thermodynamic crossing with the 1RSB spin glass, on the stable (large-r) side
+    e_sg = pspin_glass_constants(P)["e_1rsb"]
+    g = lambda r: fam(r)["e"] - e_sg
+    try:
+        r_th = brentq(g, res.x + 1e-6, r_rs + 3.0, xtol=1e-10)
+        dth = fam(r_th)
+        tau_th, m_th = dth["tau"], dth["m"]
+    except ValueError:
+        tau_th, m_th = float("nan"), float("nan")
+    return {"tau_c": d["tau"], "m": d["m"], "q0": d["q0"], "y_scaled": d["y"], "e_scaled": d["e"],
+            "tau_th": tau_th, "m_th": m_th, "converged": d["converged"], "residual": d["residual"]}
+
+
+# ---- phase lines by rays -------------------------------------------------------------------
+
+def _cw_lines(P):
+    """alpha = 0 end points (P-spin Curie-Weiss, signal -N m^P/P!): spinodal and first-order T."""
+    fP1 = math.factorial(P - 1)
+    fP = math.factorial(P)
+    beta_m = lambda m: fP1 * np.arctanh(m) / m ** (P - 1)
+    r = minimize_scalar(beta_m, bounds=(0.01, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+    T_sp = 1.0 / r.fun
+
+    def dA(m):  # A_R - A_0 along the stable branch, beta from m
+        b = beta_m(m)
+        return math.log(math.cosh(b * m ** (P - 1) / fP1)) - b * (P - 1) * m ** P / fP
+
+    m_th = brentq(dA, r.x, 1 - 1e-12)
+    return T_sp, 1.0 / beta_m(m_th)
+
+
+def _ray_rs(P, b, r):
+    """RS retrieval at (b, r) (arrays): m, q, A of the dense model, alpha, T."""
+    E, prm = _scaled(P, b, r)
+    s = solve_rs(E, prm, np.ones(prm["beta"].size), np.ones(prm["beta"].size))
+    return s, E, prm
+
+
+def _a0_sector(P, b, level):
+    """A of the m = 0 sector at b (minimum over paramagnet / glass stationary points)."""
+    b = np.atleast_1d(np.asarray(b, float))
+    E, prm = _scaled(P, b, 0.0)
+    out = solve_states(E, prm, level=level, signal=False)
+    return -out["free_energy"] * b, out
+
+
+def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0)):
+    """See :meth:`DenseHebbian.phase_lines`."""
+    fP, fP1 = math.factorial(P), math.factorial(P - 1)
+    consts = pspin_glass_constants(P)
+    bs = np.geomspace(b_range[0], b_range[1], n_rays)
+    t = np.geomspace(0.25, 14.0, r_points)
+    B, Rr = np.meshgrid(bs, t, indexing="ij")
+    Rr = Rr * (1.0 + 1.0 / B)
+    s, E, prm = _ray_rs(P, B.ravel(), Rr.ravel())
+    m, q = s["m"], s["q"]
+    ok = s["converged"]
+    if level == "1rsb":
+        rs = {k: np.asarray(v) for k, v in s.items()}
+        rs.update(q0=q.copy(), q1=q.copy(), x=np.ones_like(q), y=prm["beta"].copy(), C=np.full_like(q, np.nan),
+                  gradx=np.zeros_like(q), broken=np.zeros(q.size, bool), negf=-s["free_energy"])
+        sel = np.nonzero(ok & (m > 0.05) & (prm["beta"] > 3.0))[0]   # RSB of retrieval: low T only
+        if sel.size:
+            sub = _rsb_from_rs(E, {k: v[sel] for k, v in prm.items()}, {k: v[sel] for k, v in rs.items()})
+            for k in ("m", "free_energy", "converged"):
+                s[k][sel] = sub[k]
+            m = s["m"]
+        A_scaled = -s["free_energy"] * prm["beta"]
+    else:
+        A_scaled = s["pressure"]
+    m = m.reshape(B.shape)
+    ok = ok.reshape(B.shape) & (m > 1e-3)
+    alpha = P * np.maximum(m, 0) ** (2 * P - 2) / (fP1 * Rr ** 2)
+    A_R = A_scaled.reshape(B.shape) - B * Rr * m * (P - 1) / P
+    A0, _ = _a0_sector(P, bs, level)
+    sp_a, sp_T, gl_a, gl_T = [], [], [], []
+    for i, b in enumerate(bs):
+        a = np.where(ok[i], alpha[i], -1.0)
+        j = int(np.argmax(a))
+        if a[j] <= 0 or j in (0, len(t) - 1):
+            continue
+        # parabola through the three grid points around the fold (in log r)
+        x3 = np.log(Rr[i, j - 1:j + 2])
+        y3 = a[j - 1:j + 2]
+        cf = np.polyfit(x3, y3, 2)
+        a_max = float(np.polyval(cf, -cf[1] / (2 * cf[0]))) if cf[0] < 0 else float(a[j])
+        sp_a.append(a_max)
+        sp_T.append(math.sqrt(a_max / fP) / b)
+        d = A_R[i, j:] - A0[i]
+        good = ok[i, j:]
+        k = np.nonzero(good[:-1] & good[1:] & (d[:-1] < 0) & (d[1:] >= 0))[0]
+        if k.size:
+            kk = k[0]
+            w = -d[kk] / (d[kk + 1] - d[kk])
+            a_g = alpha[i, j + kk] + w * (alpha[i, j + kk + 1] - alpha[i, j + kk])
+            gl_a.append(float(a_g))
+            gl_T.append(math.sqrt(a_g / fP) / b)
+    # T = 0 ends and alpha = 0 ends
+    cap = rs_capacity(P) if level == "rs" else rsb_capacity(P)
+    T_sp0, T_th0 = _cw_lines(P)
+    sp_a = np.array([cap["tau_c"] / fP1] + sp_a + [0.0])
+    sp_T = np.array([0.0] + sp_T + [T_sp0])
+    gl_a = np.array(([cap["tau_th"] / fP1] if np.isfinite(cap["tau_th"]) else []) + gl_a + [0.0])
+    gl_T = np.array(([0.0] if np.isfinite(cap["tau_th"]) else []) + gl_T + [T_th0])
+    a_line = np.linspace(0.0, max(sp_a.max(), 1e-9) * 1.6, 41)
+    sq = np.sqrt(a_line / fP)
+    out = {"P": P, "level": level, "convention": CONVENTION,
+           "retrieval_spinodal": {"alpha": sp_a, "T": sp_T},
+           "retrieval_global": {"alpha": gl_a, "T": gl_T},
+           "glass_constants": consts}
+    if level == "rs":
+        out["spin_glass"] = {"alpha": a_line, "T": sq / consts["b_rs_sg"]}
+        out["paramagnet"] = {"alpha": a_line, "T": sq / consts["b_rs_th"]}
+    else:
+        out["spin_glass_static"] = {"alpha": a_line, "T": sq / consts["b_s"]}
+        out["spin_glass_dynamic"] = {"alpha": a_line, "T": sq / consts["b_d"]}
+        out["spin_glass"] = out["spin_glass_static"]
+        out["paramagnet"] = out["spin_glass_static"]
+    return out
