@@ -200,6 +200,7 @@ class PerceptronStorage(TheoryModel):
         k = p["kappa"]
         if p["weights"] == "spherical":
             ac = float(spherical_capacity(k))
+            p["alpha"] = ac
             return make_result(self.name, level, p, {"q": 1.0}, free_energy=np.nan, energy=0.0,
                                entropy=-np.inf, converged=True, residual=0.0, iterations=0,
                                branch="q->1", alpha_c=ac,
@@ -215,6 +216,7 @@ class PerceptronStorage(TheoryModel):
         res = abs(float(self._F_binary(np.array([[qc]]), {"alpha": np.array([ac]),
                                                            "kappa": np.array([k])})[0, 0]) - qc)
         a1, _ = self.alpha_of_q(1 - 1e-8, k)
+        p["alpha"] = ac
         return make_result(self.name, level, p, {"q": qc, "q_hat": qh}, free_energy=np.nan,
                            energy=0.0, entropy=0.0, converged=res < 1e-9, residual=res, iterations=0,
                            branch="entropy-zero", alpha_c=ac, alpha_q_to_1=a1,
