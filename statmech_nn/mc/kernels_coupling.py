@@ -8,11 +8,13 @@ fields stay exact integers in float64).
 """
 from numba import njit
 
+from ._kernel_cache import CACHE
+
 from .kernels_hebb import accept
 from .kernels_rng import uniform
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def sweep_coupling(J, scale, field, sig, hl, beta, rule, order, rng):
     N = sig.shape[0]
     nacc = 0
@@ -34,7 +36,7 @@ def sweep_coupling(J, scale, field, sig, hl, beta, rule, order, rng):
     return nacc, dEtot
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def energy_coupling(scale, field, sig, hl):
     e = 0.0
     for i in range(sig.shape[0]):

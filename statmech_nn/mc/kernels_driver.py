@@ -12,12 +12,14 @@ import math
 
 from numba import njit
 
+from ._kernel_cache import CACHE
+
 from .kernels_coupling import energy_coupling, sweep_coupling
 from .kernels_hebb import energy_int, energy_real, sweep_int, sweep_real
 from .kernels_rng import uniform
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def copy_energy(kind, c, fco, w, P, variant, pref, scale, field, sig, ov, ps, hl):
     if kind == 0:
         return energy_int(fco, pref, field, sig[c], ov[c])
@@ -26,7 +28,7 @@ def copy_energy(kind, c, fco, w, P, variant, pref, scale, field, sig, ov, ps, hl
     return energy_coupling(scale, field, sig[c], hl[c])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def run_group(kind, xi, gco, fco, xp, w, P, variant, pref, J, scale, field, trk,
               sig, ov, ps, hl, betas, slot, rule, order, n_sweeps, t0, rng, do_swap,
               ebook, last_end, E_out, m_out, mag_out, q_out, acc, swap_acc, swap_att, rt):

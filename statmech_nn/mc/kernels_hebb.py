@@ -23,10 +23,12 @@ import math
 import numpy as np
 from numba import njit
 
+from ._kernel_cache import CACHE
+
 from .kernels_rng import uniform
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def accept(dE, beta, rule, rng):
     """Metropolis (rule 0) or heat-bath (rule 1) acceptance of an energy change dE."""
     if rule == 0:
@@ -39,7 +41,7 @@ def accept(dE, beta, rule, rng):
     return uniform(rng) * (1.0 + math.exp(x)) < 1.0
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def dsum_int(xi, gco, ov, i, s):
     """sum_mu G(s xi_i^mu M_mu) as an exact int64 (G of degree len(gco) - 1)."""
     K = ov.shape[0]
@@ -69,7 +71,7 @@ def dsum_int(xi, gco, ov, i, s):
     return tot
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def sweep_int(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
     """One sweep (N attempted flips) on binary patterns; returns (accepted, sum of dE)."""
     N = sig.shape[0]
@@ -94,7 +96,7 @@ def sweep_int(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
     return nacc, dEtot
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def energy_int(fco, pref, field, sig, ov):
     """Total energy from the integer overlaps (F evaluated in float64)."""
     K = ov.shape[0]
@@ -112,7 +114,7 @@ def energy_int(fco, pref, field, sig, ov):
     return e
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _esym(p, P, variant, fact, e):
     """e_P from power sums p[1..P] (Newton), or p_1^P / P! for variant 1; ``e`` is work."""
     if variant == 1:
@@ -129,13 +131,13 @@ def _esym(p, P, variant, fact, e):
     return e[P]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def esym_pattern(ps_mu, P, variant, fact):
     e = ps_mu.copy()
     return _esym(ps_mu, P, variant, fact, e)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def dsum_real(xp, w, ps, i, s, P, variant, fact, buf, ework):
     """sum_mu w_mu [F(p after flipping i) - F(p)] for real patterns."""
     K = ps.shape[0]
@@ -151,7 +153,7 @@ def dsum_real(xp, w, ps, i, s, P, variant, fact, buf, ework):
     return tot
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def sweep_real(xp, w, P, variant, pref, field, sig, ps, beta, rule, order, rng):
     """One sweep on real-valued weighted patterns; ``ps[mu, k]`` = power sum p_k."""
     N = sig.shape[0]
@@ -181,7 +183,7 @@ def sweep_real(xp, w, P, variant, pref, field, sig, ps, beta, rule, order, rng):
     return nacc, dEtot
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def energy_real(w, P, variant, pref, field, sig, ps):
     fact = 1.0
     for k in range(2, P + 1):
