@@ -7,6 +7,7 @@
 Each parameter takes ``start:stop:count``, a single value or a comma list. Rerunning the
 same command with the same ``--out`` resumes (only missing points are computed).
 """
+import argparse
 import json
 import re
 import sys
@@ -17,18 +18,28 @@ from ..theory.registry import get_model, model_names
 RANGE_HELP = " as start:stop:count, a single value, or a,b,c"
 
 
+class _Axis(argparse.Action):
+    """Store the value and remember the order in which axes were given."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        order = list(getattr(namespace, "_axis_order", None) or [])
+        order = [d for d in order if d != self.dest] + [self.dest]
+        setattr(namespace, "_axis_order", order)
+
+
 def _add_model(msub, name):
     model = get_model(name)
     mp = msub.add_parser(name, help=(model.__doc__ or "").strip().splitlines()[0])
     # negative ranges (--h -0.1:0.1:5) are values, not options
     mp._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?([:,].*)?$")
     for p in model.params:
-        mp.add_argument(f"--{p.name}", dest=f"ax_{p.name}", default=None, metavar="RANGE",
+        mp.add_argument(f"--{p.name}", dest=f"ax_{p.name}", default=None, metavar="RANGE", action=_Axis,
                         help=p.help + RANGE_HELP + (f" (default {p.default})" if p.default is not None else ""))
     if model.has_temperature:
         g = mp.add_mutually_exclusive_group()
-        g.add_argument("--T", dest="ax_T", default=None, metavar="RANGE", help=TEMPERATURE_HELP + RANGE_HELP)
-        g.add_argument("--beta", dest="ax_beta", default=None, metavar="RANGE", help="inverse temperature" + RANGE_HELP)
+        g.add_argument("--T", dest="ax_T", default=None, metavar="RANGE", action=_Axis, help=TEMPERATURE_HELP + RANGE_HELP)
+        g.add_argument("--beta", dest="ax_beta", default=None, metavar="RANGE", action=_Axis, help="inverse temperature" + RANGE_HELP)
     mp.add_argument("--level", default="rs", help=f"theory level: {', '.join(model.levels)}")
     mp.add_argument("--branch", default=None, help="follow this branch (default: the thermodynamic state)")
     mp.add_argument("--out", required=True, help="output netCDF file (rerun with the same --out to resume)")
@@ -45,7 +56,7 @@ def _add_model(msub, name):
     mp.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     mp.add_argument("--quiet", action="store_true", help="no progress bar")
     mp.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    mp.set_defaults(func=_run, _model=model, _order=[])
+    mp.set_defaults(func=_run, _model=model, _axis_order=[])
 
 
 def _run(args):
@@ -55,8 +66,8 @@ def _run(args):
     names = [p.name for p in model.params] + (["T", "beta"] if model.has_temperature else [])
     given = {n: getattr(args, f"ax_{n}") for n in names if getattr(args, f"ax_{n}", None) is not None}
     # axes in the order they appear on the command line (the last one is the fast axis)
-    pos = {n: _position(f"--{n}") for n in given}
-    axes = {n: parse_range(n, given[n]) for n in sorted(given, key=lambda n: pos[n])}
+    order = [d[3:] for d in (getattr(args, "_axis_order", None) or [])]
+    axes = {n: parse_range(n, given[n]) for n in sorted(given, key=lambda n: order.index(n))}
     if not any(getattr(v, "ndim", 0) for v in axes.values()):
         raise ParameterError("give at least one parameter as a range start:stop:count")
     for n, v in list(axes.items()):  # integer parameters given as ranges
@@ -80,13 +91,6 @@ def _run(args):
               f"{summary['resumed']} from disk/cache), converged {summary['converged_fraction']:.3f}, "
               f"{summary['seconds']:.1f} s", file=sys.stderr)
     return 0
-
-
-def _position(opt):
-    for i, a in enumerate(sys.argv):
-        if a == opt or a.startswith(opt + "="):
-            return i
-    return 10 ** 6
 
 
 def register(sub):

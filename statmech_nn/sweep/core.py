@@ -144,7 +144,11 @@ class Sweep:
                 return self._done(ds, t0)
 
         if pending:
-            ex = make_executor(**self.executor_args)  # a dead scheduler fails here: nothing written
+            args = dict(self.executor_args)
+            if args["executor"] is None and args["scheduler"] is None and args["client"] is None \
+                    and len(pending) < 2:
+                args["executor"] = "serial"  # one block: a process pool would only add start-up
+            ex = make_executor(**args)  # a dead scheduler fails here: nothing written
             try:
                 self._execute(ex, pending, arrays, done, store, attrs, merged_parts, total)
             finally:
