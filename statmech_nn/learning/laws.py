@@ -14,11 +14,21 @@ P(chi = +1) = (1 + r)/2, a = 1..M; S = sum_a chi_a, (M + S)/2 ~ Binomial(M, (1+r
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 #: binomial atoms are exact up to this many significant atoms; beyond, atoms are
 #: merged into this many bins on each side of S = 0 (weighted mean positions).
 MAX_ATOMS = 801
+
+
+def _binom_pmf(k, M, p):
+    """Binomial(M, p) pmf at integer k (log-space; no scipy.stats import)."""
+    k = np.asarray(k, float)
+    lc = special.gammaln(M + 1) - special.gammaln(k + 1) - special.gammaln(M - k + 1)
+    with np.errstate(divide="ignore"):
+        lp = k * np.log(p) if p > 0 else np.where(k == 0, 0.0, -np.inf)
+        lq = (M - k) * np.log1p(-p) if p < 1 else np.where(k == M, 0.0, -np.inf)
+    return np.exp(lc + lp + lq)
 
 
 def rho_of(r, M):
@@ -114,7 +124,7 @@ class BinomialLaw:
         klo, khi = max(0, int(M * p - 40 * sd - 2)), min(M, int(M * p + 40 * sd + 2))
         k = np.arange(klo, khi + 1)
         S = 2 * k - M
-        w = stats.binom.pmf(k, M, p)
+        w = _binom_pmf(k, M, p)
         keep = w > 1e-18 * w.max()
         S, w = S[keep], w[keep]
         w = w / w.sum()
@@ -166,5 +176,5 @@ def exact_low_load_m(r, M):
     """T = 0, alpha = 0 archetype overlap P(S > 0) - P(S < 0), (M+S)/2 ~ Bin(M, (1+r)/2)."""
     k = np.arange(M + 1)
     S = 2 * k - M
-    w = stats.binom.pmf(k, M, (1 + r) / 2)
+    w = _binom_pmf(k, M, (1 + r) / 2)
     return float(np.sum(w * np.sign(S)))
