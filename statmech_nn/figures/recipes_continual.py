@@ -24,7 +24,11 @@ SETTINGS = {
 
 
 def run_grid(scale, data_dir=None):
-    """Run every method and seed; returns (xarray.Dataset, uses_mnist, note)."""
+    """Run every method and seed; returns (xarray.Dataset, uses_mnist, note).
+
+    The method axis is called ``learner`` (``method`` would clash with the ``method=``
+    argument of xarray's ``.sel``): ``ds.sel(learner="vcl")``.
+    """
     import xarray as xr
 
     from ..data.idx import data_dir as _data_dir
@@ -52,11 +56,11 @@ def run_grid(scale, data_dir=None):
             acc[mi, si] = r.acc_epoch
             avg[mi, si] = r.average_accuracy
     ds = xr.Dataset(
-        {"acc_epoch": (("method", "seed", "epoch", "task"), acc,
+        {"acc_epoch": (("learner", "seed", "epoch", "task"), acc,
                        {"long_name": "test accuracy of each task after each epoch"}),
-         "average_accuracy": (("method", "seed", "n_tasks"), avg,
+         "average_accuracy": (("learner", "seed", "n_tasks"), avg,
                               {"long_name": "mean accuracy over the tasks seen, after n tasks"})},
-        coords={"method": [m[0] for m in METHODS], "seed": seeds,
+        coords={"learner": [m[0] for m in METHODS], "seed": seeds,
                 "epoch": np.arange(1, T * E + 1), "task": np.arange(1, T + 1),
                 "n_tasks": np.arange(1, T + 1)},
         attrs={"stream": name, "note": note, "epochs_per_task": E,
@@ -69,7 +73,7 @@ def run_grid(scale, data_dir=None):
         "epoch, and average accuracy vs number of tasks (vcl, meta m=0/1.35, ewc, plain)")
 def continual_nets(outdir, scale):
     ds, _, note = run_grid(scale)
-    M = ds.sizes["method"]
+    M = ds.sizes["learner"]
     T, E = ds.sizes["task"], ds.attrs["epochs_per_task"]
     fig, axes = style.new(2, M, figsize=(2.1 * M + 0.6, 5.8), sharey="row")
     fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))     # room for the caption
@@ -79,7 +83,7 @@ def continual_nets(outdir, scale):
     axb = fig.add_subplot(gs[1, :])
     ep = ds["epoch"].values
     colors = [f"C{i % 10}" for i in range(T)]
-    for mi, mname in enumerate(ds["method"].values):
+    for mi, mname in enumerate(ds["learner"].values):
         ax = axes[0, mi]
         a = ds["acc_epoch"].values[mi]                   # (seed, epoch, task)
         for t in range(T):
@@ -98,7 +102,7 @@ def continual_nets(outdir, scale):
     axes[0, -1].legend(fontsize=6, loc="lower left", ncol=2 if T > 5 else 1)
     n = ds["n_tasks"].values
     S = ds.sizes["seed"]
-    for mi, mname in enumerate(ds["method"].values):
+    for mi, mname in enumerate(ds["learner"].values):
         a = ds["average_accuracy"].values[mi]            # (seed, n_tasks)
         mean, sd = a.mean(0), a.std(0, ddof=1) if S > 1 else np.zeros(a.shape[1])
         axb.plot(n, mean, marker="o", ms=3, label=mname, color=f"C{mi}")
