@@ -51,7 +51,8 @@ RS:   q -> 1 with C = beta (1-q) finite; m = erf(H/(sqrt2 s)), s = sqrt(xi'(1)),
       m = E0 <sgn>, q0 = E0 <sgn>^2, dÃ/dy = -(1/y^2) E0 ln Z1 + (1/y) E0 <|u|> - D/2 = 0;
       entropy s0 = -C^2 xi''(1)/4 with C = lim beta (1-q1) = 2 E0 [phi(w/sigma)/(sigma Z1)].
 
-Quadrature.  RS uses :func:`core.quadrature.normal_nodes` (Gauss-Hermite when smooth,
+Quadrature error with the default 6-point panels is ~1e-10 at 1RSB (1e-15 with 10; the
+SymPy checks in tests/test_sk.py use 10).  RS uses :func:`core.quadrature.normal_nodes` (Gauss-Hermite when smooth,
 kink rule at large beta).  The 1RSB inner average is done *exactly re-centred*: with
 cosh^x(beta u) = e^{y|u|} g(u), g = ((1 + e^{-2 beta |u|})/2)^x, and y = beta x,
 
@@ -83,6 +84,8 @@ LN_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
 N_PANEL_RS = 10
 N_PANEL_OUTER = 6
 N_PANEL_INNER = 6
+#: panels of the (one-dimensional, cheap) T = 0 1RSB outer average
+N_PANEL_T0 = 10
 
 
 class PSpinEngine:
@@ -171,6 +174,15 @@ class PSpinEngine:
         beta = prm["beta"]
         return {"pressure": A, "free_energy": -A / beta, "energy": e, "entropy": A + beta * e,
                 "replicon": self.rs_replicon(m, q, prm, av)}
+
+    def rs_gradient(self, m, q, prm, av=None):
+        """Hand-coded gradient of the RS pressure: dict with 'm', 'q' and the pressure 'A'."""
+        beta = prm["beta"]
+        av = av or self.rs_averages(m, q, prm)
+        P = self.P
+        dm = beta * prm["a0"] * P * (P - 1) * np.asarray(m, float) ** (P - 2) * (av["t"] - m)
+        dq = 0.5 * beta ** 2 * self.xi(q, prm, 2) * (q - av["t2"])
+        return {"m": dm, "q": dq, "A": self.rs_pressure(m, q, prm, av)}
 
     # ---- RS, T = 0 ------------------------------------------------------------------
     def rs0_parts(self, m, prm):
@@ -282,8 +294,19 @@ class PSpinEngine:
                 "replicon": beta ** 2 * self.xi(q1, prm, 2) * av["s4"],
                 "gradx": self.rsb_gradx(m, q0, q1, x, prm, av)}
 
+    def rsb_gradient(self, m, q0, q1, x, prm, av=None, n_outer=N_PANEL_OUTER, n_inner=N_PANEL_INNER):
+        """Hand-coded gradient of the 1RSB pressure: 'm', 'q0', 'q1', 'x' and 'A'."""
+        beta = prm["beta"]
+        av = av or self.rsb_averages(m, q0, q1, x, prm, n_outer=n_outer, n_inner=n_inner)
+        P = self.P
+        return {"m": beta * prm["a0"] * P * (P - 1) * np.asarray(m, float) ** (P - 2) * (av["t"] - m),
+                "q0": 0.5 * beta ** 2 * x * self.xi(q0, prm, 2) * (q0 - av["tt"]),
+                "q1": 0.5 * beta ** 2 * (1 - x) * self.xi(q1, prm, 2) * (q1 - av["t2"]),
+                "x": self.rsb_gradx(m, q0, q1, x, prm, av),
+                "A": self.rsb_pressure(m, q0, q1, x, prm, av)}
+
     # ---- 1RSB, T = 0 -----------------------------------------------------------------
-    def rsb0_parts(self, m, q0, y, prm, n_outer=N_PANEL_OUTER):
+    def rsb0_parts(self, m, q0, y, prm, n_outer=N_PANEL_T0):
         """Outer averages of the closed-form inner functions at T = 0."""
         v1 = self.xi(1.0, prm, 1)
         v0 = np.clip(self.xi(q0, prm, 1), 0.0, v1)
@@ -319,6 +342,14 @@ class PSpinEngine:
         pa = self.rsb0_parts(m, q0, y, prm)
         g = self.rsb0_gradx(m, q0, y, prm, pa)
         return np.stack([pa["t"], pa["tt"], y - g / self.xi(1.0, prm, 1)])
+
+    def rsb0_gradient(self, m, q0, y, prm, n_outer=N_PANEL_T0):
+        """Hand-coded gradient of the T = 0 1RSB pressure Ã: 'm', 'q0', 'y' and 'A' (= Ã)."""
+        pa = self.rsb0_parts(m, q0, y, prm, n_outer=n_outer)
+        P = self.P
+        return {"m": prm["a0"] * P * (P - 1) * np.asarray(m, float) ** (P - 2) * (pa["t"] - m),
+                "q0": 0.5 * y * self.xi(q0, prm, 2) * (q0 - pa["tt"]),
+                "y": self.rsb0_gradx(m, q0, y, prm, pa), "A": self.rsb0_pressure(m, q0, y, prm, pa)}
 
     def rsb0_thermo(self, m, q0, y, prm):
         pa = self.rsb0_parts(m, q0, y, prm)
@@ -501,11 +532,12 @@ def _rsb_starts(rs, zero_T, beta, xi1):
     return starts
 
 
-def _rsb_from_rs(engine, prm, rs):
-    """1RSB value of one RS candidate: min over broken solutions and the RS point itself."""
+def _rsb_from_rs(engine, prm, rs, base=None):
+    """1RSB value of one RS candidate: min over broken solutions (Newton from starts around
+    ``rs``) and the RS point ``base`` (default ``rs``) itself."""
     n = prm["beta"].size
     zero_T = np.isinf(prm["beta"])
-    best = {k: np.array(v, copy=True) for k, v in rs.items()}
+    best = {k: np.array(v, copy=True) for k, v in (rs if base is None else base).items()}
     best["ok"] = best["converged"].copy()
     xi1 = engine.xi(1.0, prm, 1)
     for zt in (False, True):
@@ -530,7 +562,9 @@ def _rsb_from_rs(engine, prm, rs):
         for j in range(k):
             sl = slice(j * idx.size, (j + 1) * idx.size)
             cand_ok = ok[sl] & (np.sign(np.round(sol["m"][sl], 6)) == np.sign(np.round(rsi["m"], 6)))
-            better = cand_ok & (sol["negf"][sl] < best["negf"][idx] - 1e-13)
+            # a reseeded retrieval start (RS retrieval lost) replaces its m = 0 base unconditionally
+            reseed = (np.abs(rsi["m"]) > _M_THR) & (np.abs(best["m"][idx]) < _M_THR)
+            better = cand_ok & ((sol["negf"][sl] < best["negf"][idx] - 1e-13) | reseed)
             tgt = idx[better]
             src = np.arange(sl.start, sl.stop)[better]
             for key in ("m", "q0", "q1", "x", "y", "free_energy", "energy", "entropy", "replicon",
@@ -576,8 +610,15 @@ def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None, n
                     skip |= other["converged"] & (other["q"] > 0.01) & (np.abs(other["m"]) < _M_THR)
             run = np.nonzero(~skip)[0]
             res = {k: np.array(v, copy=True) for k, v in sol.items()}
+            seed = {k: np.array(v, copy=True) for k, v in sol.items()}
+            if name == "retrieval":
+                # beyond the RS spinodal the 1RSB retrieval state can still exist: seed it anyway
+                lost = np.abs(seed["m"]) < _M_THR
+                seed["m"] = np.where(lost, 0.95, seed["m"])
+                seed["q"] = np.where(lost, 0.99, seed["q"])
             if run.size:
-                sub = _rsb_from_rs(engine, _sub(prm, run), {k: v[run] for k, v in sol.items()})
+                sub = _rsb_from_rs(engine, _sub(prm, run), {k: v[run] for k, v in seed.items()},
+                                   base={k: v[run] for k, v in sol.items()})
                 for k in res:
                     if k in sub:
                         res[k][run] = sub[k]
