@@ -1,0 +1,732 @@
+r"""Hopfield model (pairwise Hebbian couplings), replica theory of Amit-Gutfreund-Sompolinsky.
+
+Convention (energy, load, temperature)
+--------------------------------------
+N Ising spins, K = alpha N random +-1 patterns, zero diagonal::
+
+    H(s) = -(1/2N) sum_{i != j} sum_mu xi_i^mu xi_j^mu s_i s_j
+         = -(N/2) sum_mu m_mu(s)^2 + K/2,
+
+T = 1/beta multiplies H; f = -T/N E ln Z, e = <H>/N, s = beta (e - f), all per spin. The
+zero diagonal gives the constant +alpha/2 in f and e. Pattern 1 is the condensed one
+(overlap m), the other K - 1 produce the AGS cross-talk.
+
+Replica-symmetric theory (AGS 1987), variables (m, q, r)
+--------------------------------------------------------
+With ``c = beta (1 - q)`` (finite as T -> 0), ``h = m + sqrt(alpha r) z``::
+
+    f_RS = alpha/2 + m^2/2 + alpha/(2 beta) ln(1 - c) - (alpha/2) q/(1 - c)
+           + (alpha/2) r c - (1/beta) E_z ln 2cosh(beta h)
+
+    m = E_z tanh(beta h),  c = beta E_z sech^2(beta h),  r = q/(1 - c)^2
+
+(r is eliminated analytically; the solver works on (m, c)). Energy and entropy at the
+saddle::
+
+    e_RS = alpha/2 - m^2/2 - (alpha/2)(1 - c^2/beta)/(1 - c)^2,    s = beta (e - f)
+
+T = 0 (q = 1, c = C finite, r = 1/(1 - C)^2, s_h = sqrt(alpha r))::
+
+    m = erf(m/(sqrt2 s_h)),  C = sqrt(2/pi)/s_h exp(-m^2/(2 s_h^2)),
+    e_0 = f_0 = -m^2/2 - alpha (r - 1)/2,   s_0 = -(alpha/2)[ln(1 - C) + C/(1 - C)]
+
+With y = m/(sqrt2 s_h) the T = 0 retrieval branch is alpha(y) = [erf(y)(1 - C)/(sqrt2 y)]^2,
+C = 2y exp(-y^2)/(sqrt(pi) erf y); its maximum is the RS capacity alpha_c.
+
+Replicon (AT) eigenvalue, stable when < 1 (AGS)::
+
+    lambda_AT = alpha beta^2 E_z sech^4(beta h) / (1 - c)^2          (= inf at T = 0 if alpha > 0)
+
+Paramagnet (m = q = r = 0, T > 1): -beta f = ln 2 - (alpha/2) ln(1 - beta) - alpha beta/2 (exact);
+it becomes unstable (lambda_AT = 1) at the spin-glass line T_g = 1 + sqrt(alpha).
+
+One-step RSB (Crisanti-Amit-Gutfreund 1986), variables (m, q0, q1, x; r0, r1)
+------------------------------------------------------------------------------
+Parisi block size x in (0, 1], q0 <= q1. With ``c1 = beta (1 - q1)`` and ``y = beta x`` (both
+finite as T -> 0), ``D1 = 1 - c1``, ``D0 = D1 - y (q1 - q0)``,
+``h = m + sqrt(alpha r0) z0 + sqrt(alpha (r1 - r0)) z1`` and
+``g(h) = (1/beta) ln 2cosh(beta h)`` (-> |h| at T = 0)::
+
+    f_1RSB = alpha/2 + m^2/2 + alpha/(2 beta) ln D1 + alpha/(2 y) ln(D0/D1) - (alpha/2) q0/D0
+             + (alpha/2) [ r1 c1 + y (r1 q1 - r0 q0) ] - (1/y) E_z0 ln E_z1 exp(y g(h))
+
+    r0 = q0/D0^2,   r1 = (q1 - q0)/(D0 D1) + q0/D0^2
+    m = E0 <tanh beta h>,  q0 = E0 <tanh beta h>^2,  c1 = beta E0 <sech^2 beta h>,   df/dy = 0
+
+where <.> is the z1-average with weight exp(y g(h)) = (2cosh beta h)^x. At x = 1 or q0 = q1
+it is f_RS. T -> 0: q1 -> 1 and x -> 0 with c1 and y = beta x finite; then g = |h| and the
+inner average is closed-form (normal CDF):
+E_z1 exp(y|a + s z1|) = exp(y^2 s^2/2) [e^{ya} Phi(a/s + ys) + e^{-ya} Phi(-a/s + ys)],
+c1 = 2 E0 [phi(a/s)/s / E_z1 exp(y|h|)], and f_0 = e_0; the T = 0 entropy is
+s_0 = -(alpha/2)[ln(1 - c1) + c1/(1 - c1)]. Energy at finite T::
+
+    e_1RSB = alpha/2 + m^2/2 - (alpha/2)[ c1 (1/beta - 1/y)/D1 + (c1/y + q1 - q0)/D0 + q0/D0
+             + q0 (c1 + y (q1 - q0))/D0^2 ] + alpha [r1 c1 + y (r1 q1 - r0 q0)] - E0 <h tanh beta h>
+
+The physical 1RSB saddle is the maximum of f over the glassy parameters (minimum of the
+pressure A = -beta f), so f_RS <= f_1RSB. Where the RS saddle is AT-stable (lambda_AT <= 1),
+1RSB reduces to RS and the RS values are returned with q0 = q1 = q, x = 1.
+
+All stationarity equations are derived with SymPy in ``derivations/hopfield.py`` and checked
+against the code in ``tests/test_hopfield.py``.
+"""
+import math
+import warnings
+
+import numpy as np
+from scipy import optimize, special
+
+from ..core.errors import ParameterError
+from ..core.quadrature import expect, kink_nodes, log_cosh, log_Phi, normal_nodes, sech2
+from ..core.result import make_result
+from ..core.solver import solve_fixed_point
+from .base import Param, TheoryModel
+
+LN2 = math.log(2.0)
+SQRT2 = math.sqrt(2.0)
+SQRT2PI = math.sqrt(2.0 * math.pi)
+_C_MAX = 1.0 - 1e-10          # c = beta (1 - q) < 1 keeps 1 - beta (1 - q) > 0
+_TINY = 1e-300
+_S1_FLOOR = 1e-9          # T = 0 1RSB: smallest intra-state field width (changes f by < 1e-17)
+BRANCHES = ("retrieval", "spin-glass", "paramagnet")
+CONVENTION = ("H = -(1/2N) sum_{i!=j} sum_mu xi_i^mu xi_j^mu s_i s_j (zero diagonal), "
+              "alpha = K/N, T = 1/beta; f, e, s per spin (AGS)")
+
+
+def _arr(*vs):
+    return np.broadcast_arrays(*(np.asarray(v, float) for v in vs))
+
+
+# =====================================================================================
+# Replica symmetric
+# =====================================================================================
+def rs_averages(m, c, alpha, beta, n_panel=10):
+    """Gaussian averages of the RS theory at (m, c) (arrays of one shape).
+
+    Returns dict: q, r, s_h, Et = E tanh, Ec = beta E sech^2, Eg = (1/beta) E ln 2cosh(beta h),
+    Es4 = beta^2 E sech^4 (inf at T = 0)."""
+    m, c, alpha, beta = _arr(m, c, alpha, beta)
+    fin = np.isfinite(beta)
+    binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+    c = np.clip(c, 0.0, np.minimum(_C_MAX, np.where(fin, beta, np.inf)))
+    q = np.clip(1.0 - c * binv, 0.0, 1.0)
+    D = 1.0 - c
+    r = q / D ** 2
+    s = np.sqrt(alpha * r)
+    out = dict(q=q, r=r, s_h=s, D=D, c=c)
+    Et = np.empty_like(m)
+    Ec = np.empty_like(m)
+    Eg = np.empty_like(m)
+    Es4 = np.empty_like(m)
+    if fin.any():
+        i = fin
+        b = beta[i]
+        h, w = normal_nodes(m[i], s[i], b, n_panel=n_panel)
+        u = b[:, None] * h
+        sc = sech2(u)
+        Et[i] = expect(np.tanh(u), w)
+        Ec[i] = b * expect(sc, w)
+        Eg[i] = expect(np.abs(h) + np.log1p(np.exp(-2.0 * np.abs(u))) / b[:, None], w)
+        Es4[i] = b * b * expect(sc * sc, w)
+    if (~fin).any():
+        i = ~fin
+        mi, si = m[i], np.maximum(s[i], _TINY)
+        y = mi / (SQRT2 * si)
+        gd = np.exp(-y * y)
+        Et[i] = special.erf(y)
+        Ec[i] = np.sqrt(2.0 / np.pi) / si * gd
+        Eg[i] = mi * special.erf(y) + si * np.sqrt(2.0 / np.pi) * gd
+        Es4[i] = np.where(alpha[i] > 0, np.inf, 0.0)
+    out.update(Et=Et, Ec=Ec, Eg=Eg, Es4=Es4)
+    return out
+
+
+def rs_map(x, p):
+    """Undamped RS map (m, c) -> (E tanh, beta E sech^2); p: alpha, beta, fixm (1: m = 0)."""
+    a = rs_averages(x[0], x[1], p["alpha"], p["beta"])
+    return np.stack([a["Et"] * (1.0 - p["fixm"]), a["Ec"]])
+
+
+def rs_free_energy(m, c, alpha, beta):
+    """f_RS(m, c) with r at its stationary value (see the module docstring)."""
+    m, c, alpha, beta = _arr(m, c, alpha, beta)
+    a = rs_averages(m, c, alpha, beta)
+    fin = np.isfinite(beta)
+    binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+    D, q, r, c = a["D"], a["q"], a["r"], a["c"]
+    return (alpha / 2 + m * m / 2 + alpha / 2 * binv * np.log(D) - alpha / 2 * q / D
+            + alpha / 2 * r * c - a["Eg"])
+
+
+def rs_thermo(m, c, alpha, beta):
+    """f, e, s, replicon and (q, r) at an RS saddle (m, c)."""
+    m, c, alpha, beta = _arr(m, c, alpha, beta)
+    a = rs_averages(m, c, alpha, beta)
+    fin = np.isfinite(beta)
+    binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+    D, q, r, c = a["D"], a["q"], a["r"], a["c"]
+    f = alpha / 2 + m * m / 2 + alpha / 2 * binv * np.log(D) - alpha / 2 * q / D + alpha / 2 * r * c - a["Eg"]
+    e = alpha / 2 - m * m / 2 - alpha / 2 * (1.0 - c * c * binv) / D ** 2
+    with np.errstate(invalid="ignore"):
+        s = np.where(fin, np.where(fin, beta, 0.0) * (e - f), -alpha / 2 * (np.log(D) + c / D))
+        lam = alpha * a["Es4"] / D ** 2
+    lam = np.where(alpha > 0, lam, 0.0)
+    return dict(free_energy=f, energy=e, entropy=s, replicon=lam, q=q, r=r)
+
+
+# =====================================================================================
+# One-step RSB
+# =====================================================================================
+def rsb_geometry(m, q0, c1, y, alpha, beta):
+    """Derived 1RSB quantities: q1, D0, D1, r0, r1, s0 = sqrt(alpha r0), s1 = sqrt(alpha(r1-r0))."""
+    m, q0, c1, y, alpha, beta = _arr(m, q0, c1, y, alpha, beta)
+    fin = np.isfinite(beta)
+    binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+    c1 = np.clip(c1, 0.0, np.minimum(_C_MAX, np.where(fin, beta, np.inf)))
+    q1 = np.clip(1.0 - c1 * binv, 0.0, 1.0)
+    q0 = np.clip(q0, 0.0, q1)
+    y = np.clip(y, 1e-9, np.where(fin, beta, np.inf))
+    D1 = 1.0 - c1
+    D0 = D1 - y * (q1 - q0)
+    r0 = q0 / D0 ** 2
+    r1 = (q1 - q0) / (D0 * D1) + r0
+    s0 = np.sqrt(alpha * r0)
+    s1 = np.sqrt(np.maximum(alpha * (r1 - r0), 0.0))
+    s1 = np.where(fin, s1, np.maximum(s1, _S1_FLOOR))  # T = 0: resolve the delta peak of c1
+    return dict(m=m, q0=q0, q1=q1, c1=c1, y=y, D0=D0, D1=D1, r0=r0, r1=r1, s0=s0, s1=s1,
+                binv=binv, alpha=alpha, beta=beta, fin=fin)
+
+
+def _inner_zero_T(a, s, y):
+    """Closed-form z1-averages at T = 0 for h = a + s z1 with weight exp(y|h|).
+
+    Returns lnZ = ln E exp(y|h|), <sgn h>, <|h|>, and p0 = (density of h at 0)/Z."""
+    s = np.maximum(s, 1e-150)
+    ys = y * s
+    Lp = y * a + log_Phi(a / s + ys)
+    Lm = -y * a + log_Phi(-a / s + ys)
+    L = np.logaddexp(Lp, Lm)
+    lnZ = 0.5 * ys * ys + L
+    sgn = np.tanh(0.5 * (Lp - Lm))
+    with np.errstate(over="ignore"):
+        lphi = -0.5 * (a / s) ** 2 - math.log(SQRT2PI)
+    absh = y * s * s + a * sgn + 2.0 * s * np.exp(lphi - 0.5 * ys * ys - L)
+    p0 = np.exp(lphi - lnZ) / s
+    return lnZ, sgn, absh, p0
+
+
+def rsb_averages(g, n_panel=10, n_inner=6, n_outer=6):
+    """E_z0 averages of the 1RSB theory for the geometry ``g`` (from :func:`rsb_geometry`).
+
+    Returns dict with Et = E0 <tanh>, Et2 = E0 <tanh>^2, Ec = beta E0 <sech^2> (T = 0: 2 E0 p0),
+    lnZ = E0 ln E1 exp(y g(h)), Eg = E0 <g(h)>, Eht = E0 <h tanh(beta h)>."""
+    m, s0, s1, y, beta, fin = g["m"], g["s0"], g["s1"], g["y"], g["beta"], g["fin"]
+    keys = ("Et", "Et2", "Ec", "lnZ", "Eg", "Eht")
+    out = {k: np.empty_like(m) for k in keys}
+    if fin.any():
+        i = fin
+        b = beta[i]
+        width = np.hypot(s1[i], 1.0 / b)
+        z0h, w0 = kink_nodes(m[i], s0[i], width, n_panel=n_outer)           # (n, n0)
+        a = z0h
+        h, w1 = normal_nodes(a, s1[i][:, None], b[:, None], n_panel=n_inner)  # (n, n0, n1)
+        bb = b[:, None, None]
+        u = bb * h
+        gh = np.abs(h) + np.log1p(np.exp(-2.0 * np.abs(u))) / bb
+        L = y[i][:, None, None] * gh
+        Lmax = L.max(-1, keepdims=True)
+        W = w1 * np.exp(L - Lmax)
+        Z = W.sum(-1)
+        W = W / Z[..., None]
+        lnZ = np.log(Z) + Lmax[..., 0]
+        t = np.tanh(u)
+        tm = np.sum(W * t, -1)
+        out["Et"][i] = expect(tm, w0)
+        out["Et2"][i] = expect(tm * tm, w0)
+        out["Ec"][i] = b * expect(np.sum(W * sech2(u), -1), w0)
+        out["lnZ"][i] = expect(lnZ, w0)
+        out["Eg"][i] = expect(np.sum(W * gh, -1), w0)
+        out["Eht"][i] = expect(np.sum(W * h * t, -1), w0)
+    if (~fin).any():
+        i = ~fin
+        a, w0 = kink_nodes(m[i], s0[i], s1[i], n_panel=n_panel)
+        lnZ, sgn, absh, p0 = _inner_zero_T(a, s1[i][:, None], y[i][:, None])
+        out["Et"][i] = expect(sgn, w0)
+        out["Et2"][i] = expect(sgn * sgn, w0)
+        out["Ec"][i] = 2.0 * expect(p0, w0)
+        out["lnZ"][i] = expect(lnZ, w0)
+        out["Eg"][i] = expect(absh, w0)
+        out["Eht"][i] = out["Eg"][i]
+    return out
+
+
+def rsb_free_energy_parts(g, av):
+    """f_1RSB and df/dy at (m, q0, c1, y) with r0, r1 at their stationary values."""
+    al, y = g["alpha"], g["y"]
+    D0, D1, q0, q1, r0, r1, c1, m = (g[k] for k in ("D0", "D1", "q0", "q1", "r0", "r1", "c1", "m"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (al / 2 + m * m / 2 + al / 2 * g["binv"] * np.log(D1) + al / (2 * y) * np.log(D0 / D1)
+             - al / 2 * q0 / D0 + al / 2 * (r1 * c1 + y * (r1 * q1 - r0 * q0)) - av["lnZ"] / y)
+        dfdy = (-al / (2 * y * y) * np.log(D0 / D1) - al / (2 * y) * (q1 - q0) / D0
+                - al / 2 * q0 * (q1 - q0) / D0 ** 2 + al / 2 * (r1 * q1 - r0 * q0)
+                + av["lnZ"] / (y * y) - av["Eg"] / y)
+    return f, dfdy
+
+
+def rsb_map(x, p):
+    """Undamped 1RSB map on (m, q0, c1, y): (E0<t>, E0<t>^2, beta E0<sech^2>, y + df/dy)."""
+    g = rsb_geometry(x[0], x[1], x[2], x[3], p["alpha"], p["beta"])
+    av = rsb_averages(g)
+    _, dfdy = rsb_free_energy_parts(g, av)
+    return np.stack([av["Et"] * (1.0 - p["fixm"]), av["Et2"], av["Ec"], g["y"] + dfdy])
+
+
+def rsb_thermo(m, q0, c1, y, alpha, beta):
+    g = rsb_geometry(m, q0, c1, y, alpha, beta)
+    av = rsb_averages(g)
+    f, dfdy = rsb_free_energy_parts(g, av)
+    al, D0, D1, q0, q1, r0, r1, c1, m = (g[k] for k in ("alpha", "D0", "D1", "q0", "q1", "r0", "r1", "c1", "m"))
+    yy, binv, fin = g["y"], g["binv"], g["fin"]
+    e = (al / 2 + m * m / 2
+         - al / 2 * (c1 * (binv - 1.0 / yy) / D1 + (c1 / yy + q1 - q0) / D0 + q0 / D0
+                     + q0 * (c1 + yy * (q1 - q0)) / D0 ** 2)
+         + al * (r1 * c1 + yy * (r1 * q1 - r0 * q0)) - av["Eht"])
+    bf = np.where(fin, g["beta"], 0.0)
+    s = np.where(fin, bf * (e - f), -al / 2 * (np.log(D1) + c1 / D1))
+    e = np.where(fin, e, f)
+    x = np.where(fin, yy * binv, 0.0)
+    return dict(free_energy=f, energy=e, entropy=s, dfdy=dfdy, q0=q0, q1=q1, x=x, y=yy, c1=c1,
+                r0=r0, r1=r1, m=m)
+
+
+# =====================================================================================
+# The model
+# =====================================================================================
+def _classify(m, q, tol=1e-7):
+    return np.where(np.abs(m) > tol, "retrieval", np.where(q > tol, "spin-glass", "paramagnet"))
+
+
+class Hopfield(TheoryModel):
+    """Hopfield network (AGS): RS and 1RSB replica theory, alpha = K/N."""
+
+    def __init__(self):
+        super().__init__(
+            name="hopfield", levels=("rs", "1rsb"),
+            params=(Param("alpha", "load alpha = K/N (patterns per neuron)", lo=0.0,
+                          allowed="[0, inf)"),),
+            convention=CONVENTION)
+
+    # ---------------------------------------------------------------- RS batch
+    def _rs_batch(self, branch, alpha, beta, init=None, tol=1e-11, maxiter=200):
+        alpha, beta = _arr(alpha, beta)
+        shape = alpha.shape
+        al, be = alpha.ravel(), beta.ravel()
+        n = al.size
+        fin = np.isfinite(be)
+        if branch == "retrieval":
+            m0 = np.ones(n)
+            c0 = np.where(fin, np.minimum(0.02, be * 0.5), 0.02)
+            fixm = np.zeros(n)
+        elif branch == "spin-glass":
+            m0 = np.zeros(n)
+            a_ = np.sqrt(2.0 / (np.pi * np.maximum(al, 1e-300)))   # T = 0 spin glass: C = a/(1 + a)
+            c0 = np.where(fin, np.minimum(a_ / (1 + a_), 0.9 * be), a_ / (1 + a_))
+            fixm = np.ones(n)
+        else:  # paramagnet: q = 0 exactly (c = beta); only exists for T > 1
+            m0 = np.zeros(n)
+            c0 = np.where(fin, be, np.nan)
+            fixm = np.ones(n)
+        if init is not None:
+            if "m" in init:
+                m0 = np.broadcast_to(np.asarray(init["m"], float), shape).ravel().copy()
+            if "q" in init:
+                qi = np.broadcast_to(np.asarray(init["q"], float), shape).ravel()
+                c0 = np.where(fin, be * (1 - qi), c0)
+            if "c" in init:
+                c0 = np.broadcast_to(np.asarray(init["c"], float), shape).ravel().copy()
+        p = {"alpha": al, "beta": be, "fixm": fixm}
+        if branch == "paramagnet":
+            ok = fin & (be < 1.0)
+            x = np.stack([np.zeros(n), np.where(ok, be, 0.5)])
+            Gm = rs_map(x, p) - x
+            res = np.where(ok, np.max(np.abs(Gm), 0), np.inf)
+            conv = ok & (res <= tol)
+            its = np.zeros(n, int)
+        else:
+            c0 = np.clip(np.nan_to_num(c0, nan=0.5), 0.0, _C_MAX)
+            r = solve_fixed_point(rs_map, np.stack([m0, c0]), p, tol=tol, maxiter=maxiter,
+                                  bounds=([-1.0, 0.0], [1.0, _C_MAX]))
+            x, res, conv, its = r.x, r.residual, r.converged, r.iterations
+        if branch == "paramagnet":
+            x = np.where(ok, x, np.nan)
+        th = rs_thermo(x[0], x[1], al, be)
+        out = dict(m=x[0], q=th["q"], r=th["r"], c=np.clip(x[1], 0, None),
+                   free_energy=th["free_energy"], energy=th["energy"], entropy=th["entropy"],
+                   replicon=th["replicon"], converged=conv, residual=res, iterations=its,
+                   branch=_classify(x[0], th["q"]) if branch != "paramagnet" else np.full(n, "paramagnet"))
+        if branch == "paramagnet":
+            for k in ("free_energy", "energy", "entropy", "replicon"):
+                out[k] = np.where(fin & (be < 1), out[k], np.nan)
+        return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
+
+    # --------------------------------------------------------------- 1RSB batch
+    def _rsb_batch(self, branch, alpha, beta, init=None, tol=1e-10, maxiter=60):
+        alpha, beta = _arr(alpha, beta)
+        shape = alpha.shape
+        al, be = alpha.ravel(), beta.ravel()
+        n = al.size
+        rs = {k: np.asarray(v).ravel() for k, v in self._rs_batch(branch, al, be).items()}
+        out = {k: rs[k].copy() for k in ("m", "free_energy", "energy", "entropy", "converged",
+                                         "residual", "iterations", "branch")}
+        out.update(q0=rs["q"].copy(), q1=rs["q"].copy(), x=np.ones(n), y=be.copy(),
+                   r0=rs["r"].copy(), r1=rs["r"].copy(), replicon_rs=rs["replicon"].copy(),
+                   f_rs=rs["free_energy"].copy(), rsb=np.zeros(n, bool))
+        need = rs["converged"] & (rs["replicon"] > 1.0 + 1e-9) & (rs["q"] > 1e-9) & (al > 0)
+        if branch == "paramagnet" or not need.any():
+            return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
+        idx = np.nonzero(need)[0]
+        b = be[idx]
+        fin = np.isfinite(b)
+        q, c, m_rs = rs["q"][idx], rs["c"][idx], rs["m"][idx]
+        ymax = np.where(fin, 0.5 * b, np.inf)
+        if branch == "retrieval":   # (q0, c1/c, y) starting points; RSB is weak near q = 1
+            starts = [(0.99, 0.5, 5.0), (0.95, 0.5, 2.0), (0.999, 0.3, 30.0)]
+        else:
+            starts = [(0.5, 0.5, 0.6), (0.7, 0.6, 0.3)]
+        x0s = []
+        if init is not None and all(k in init for k in ("m", "q0", "q1", "x")):
+            gi = {k: np.broadcast_to(np.asarray(init[k], float), shape).ravel()[idx]
+                  for k in ("m", "q0", "q1", "x")}
+            x0s.append(np.stack([gi["m"], gi["q0"], np.where(fin, b * (1 - gi["q1"]), 0.5 * c),
+                                 np.where(fin, b * gi["x"], 2.0)]))
+        for q0f, cf, y in starts:
+            q0i = np.where(branch == "retrieval", q0f * np.where(fin, q, 1.0), q0f * q)
+            x0s.append(np.stack([m_rs, q0i, cf * c, np.minimum(y, ymax)]))
+        fixm = np.full(idx.size, 0.0 if branch == "retrieval" else 1.0)
+        p = {"alpha": al[idx], "beta": b, "fixm": fixm}
+        best_f = np.full(idx.size, -np.inf)
+        best_res = np.full(idx.size, np.inf)
+        chosen = [None] * idx.size
+        any_trivial = np.zeros(idx.size, bool)
+        total_its = np.zeros(idx.size, int)
+        for x0 in x0s:
+            x0 = np.stack([x0[0], np.clip(x0[1], 0, 1), np.clip(x0[2], 0, _C_MAX), np.maximum(x0[3], 1e-3)])
+            r = solve_fixed_point(rsb_map, x0, p, tol=tol, maxiter=maxiter,
+                                  bounds=([-1.0, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
+            th = rsb_thermo(r.x[0], r.x[1], r.x[2], r.x[3], al[idx], b)
+            trivial = (th["q1"] - th["q0"] < 1e-7) | (fin & (th["x"] > 1 - 1e-7))
+            total_its += r.iterations
+            valid = r.converged & ~trivial & np.isfinite(th["free_energy"])
+            any_trivial |= r.converged & trivial
+            for k in range(idx.size):
+                if valid[k] and th["free_energy"][k] > best_f[k]:
+                    best_f[k] = th["free_energy"][k]
+                    chosen[k] = ({kk: np.asarray(v)[k] for kk, v in th.items()}, r.residual[k], True)
+                elif not np.isfinite(best_f[k]) and not any_trivial[k] and r.residual[k] < best_res[k]:
+                    best_res[k] = r.residual[k]
+                    chosen[k] = ({kk: np.asarray(v)[k] for kk, v in th.items()}, r.residual[k], False)
+        for k, j in enumerate(idx):
+            out["iterations"][j] += total_its[k]
+            if chosen[k] is not None and (chosen[k][2] or not any_trivial[k]):
+                th, res, ok = chosen[k]
+                for kk in ("m", "q0", "q1", "x", "y", "r0", "r1", "free_energy", "energy", "entropy"):
+                    out[kk][j] = th[kk]
+                out["residual"][j] = res
+                out["converged"][j] = ok
+                out["rsb"][j] = ok
+                out["branch"][j] = str(_classify(np.array(th["m"]), np.array(th["q1"])))
+            elif chosen[k] is not None:
+                # no 1RSB saddle resolved: keep the RS numbers but flag them
+                out["converged"][j] = False
+                out["residual"][j] = chosen[k][1]
+            # else: only the RS (trivial) saddle was found: 1RSB = RS, keep the RS values
+        return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
+
+    # ------------------------------------------------------------------ public API
+    def solve_batch(self, level="rs", branch=None, init=None, **arrays):
+        """Vectorised solve over broadcast arrays ``alpha`` and ``T`` (or ``beta``).
+
+        ``branch=None`` solves every branch and keeps, per element, the converged one with the
+        lowest free energy. Returns a dict of arrays (see ``TheoryModel``)."""
+        level = self.check_level(level)
+        if branch is not None and branch not in BRANCHES:
+            raise ParameterError(f"branch={branch!r} is not one of {', '.join(BRANCHES)}")
+        arrays = self.check_arrays(arrays)
+        if "beta" not in arrays:
+            raise ParameterError("a temperature is required: give T >= 0 or beta > 0")
+        beta = np.asarray(arrays["beta"], float)
+        if np.any(~(beta > 0)):
+            raise ParameterError("beta must be > 0 everywhere on the grid")
+        alpha, beta = np.broadcast_arrays(np.asarray(arrays["alpha"], float), beta)
+        run = self._rs_batch if level == "rs" else self._rsb_batch
+        if branch is not None:
+            return run(branch, alpha, beta, init=init)
+        outs = [run(b, alpha, beta, init=init if b == "retrieval" else None) for b in BRANCHES]
+        f = np.stack([np.where(o["converged"] & np.isfinite(o["free_energy"]), o["free_energy"], np.inf)
+                      for o in outs])
+        best = np.argmin(f, axis=0)
+        res = {}
+        for k in outs[0]:
+            stack = np.stack([np.asarray(o[k]) for o in outs])
+            res[k] = np.take_along_axis(stack, best[None], 0)[0]
+        none = ~np.isfinite(f.min(0))
+        res["converged"] = np.where(none, False, res["converged"])
+        return res
+
+    def solve(self, level="rs", branch=None, init=None, **params):
+        """One saddle point (see the module docstring for the equations and conventions)."""
+        level = self.check_level(level)
+        if branch is not None and branch not in BRANCHES:
+            raise ParameterError(f"branch={branch!r} is not one of {', '.join(BRANCHES)}")
+        pr = self.check_params(params)
+        al, be = pr["alpha"], pr["beta"]
+        b = self.solve_batch(level, branch, init, alpha=np.array([al]), beta=np.array([be]))
+        g = {k: (v[0] if np.ndim(v) else v) for k, v in b.items()}
+        msg = ""
+        if level == "rs":
+            ops = {"m": g["m"], "q": g["q"], "r": g["r"]}
+            stab = {"replicon": g["replicon"], "stable": bool(g["replicon"] <= 1.0)}
+        else:
+            ops = {"m": g["m"], "q0": g["q0"], "q1": g["q1"], "x": g["x"], "r0": g["r0"],
+                   "r1": g["r1"], "y": g["y"]}
+            stab = {"replicon_rs": g["replicon_rs"], "f_rs": g["f_rs"]}
+            if not g["rsb"] and g["converged"]:
+                msg = "RS saddle is AT-stable (or 1RSB collapsed to it): 1RSB = RS here"
+            elif not g["rsb"]:
+                msg = ("no 1RSB saddle resolved (RS values shown); for the retrieval state at T = 0 "
+                       "and alpha < ~0.13 the RSB correction to f is below ~1e-9 and x is ill-determined")
+        if branch is not None and g["branch"] != branch:
+            msg = (msg + "; " if msg else "") + f"no {branch} solution here: solver reached {g['branch']}"
+        if branch == "paramagnet" and not np.isfinite(be) or (branch == "paramagnet" and be >= 1):
+            msg = "the paramagnetic saddle (q = 0) exists only for T > 1"
+        res = make_result(self.name, level, pr, ops, g["free_energy"], g["energy"], g["entropy"],
+                          g["converged"], g["residual"], g["iterations"], stability=stab,
+                          branch=str(g["branch"]), message=msg)
+        return res.warn_if_unconverged()
+
+    # ------------------------------------------------------------------ capacity
+    def capacity(self, level="rs", **params):
+        """T = 0 storage capacity: the largest alpha with a retrieval (m > 0) saddle."""
+        level = self.check_level(level)
+        if params:
+            raise ParameterError(f"hopfield capacity takes no parameters, got {', '.join(params)}")
+        if level == "rs":
+            return _capacity_rs()
+        return _capacity_1rsb()
+
+    # ------------------------------------------------------------------ phase lines
+    def phase_lines(self, level="rs", n=24, lines=None):
+        """Transition lines of the (alpha, T) plane, each found by root finding (no grid scan).
+
+        Returns a dict ``{line: {"alpha": array, "T": array}}`` with lines
+        ``spin_glass`` (T_g, paramagnet replicon = 1; exact: 1 + sqrt(alpha)),
+        ``retrieval_spinodal`` (T_M: the largest alpha with a retrieval saddle, per T, as the
+        maximum over m of alpha(m; T)), ``retrieval_global`` (T_c: f_retrieval = f_spin-glass, per T)
+        and, at RS, ``at_retrieval`` (replicon of the retrieval state = 1, per alpha).
+        Lines are parametrised by T where they may be re-entrant in alpha. ``n`` points per line.
+        At 1RSB the spin-glass free energy is the 1RSB one (the RS spin-glass saddle is
+        AT-unstable everywhere below T_g); the retrieval state is RS-stable above its AT line.
+        """
+        level = self.check_level(level)
+        return _phase_lines(self, level, int(n), lines)
+
+
+# =====================================================================================
+# capacity
+# =====================================================================================
+def alpha_of_y_rs(y):
+    """T = 0 RS retrieval branch parametrised by y = m/(sqrt2 sqrt(alpha r))."""
+    ey = special.erf(y)
+    C = 2 * y * np.exp(-y * y) / (np.sqrt(np.pi) * ey)
+    return (ey * (1 - C) / (SQRT2 * y)) ** 2, ey, C
+
+
+def _capacity_rs():
+    res = optimize.minimize_scalar(lambda y: -alpha_of_y_rs(y)[0], bracket=(1.0, 1.8, 3.0),
+                                   tol=1e-12)
+    y = res.x
+    a, m, C = alpha_of_y_rs(y)
+    # residual of the undamped T = 0 saddle-point map at (alpha_c, m, C)
+    x = np.array([[m], [C]])
+    resid = float(np.max(np.abs(rs_map(x, {"alpha": np.array([a]), "beta": np.array([np.inf]),
+                                           "fixm": np.zeros(1)}) - x)))
+    th = rs_thermo(m, C, a, np.inf)
+    return make_result("hopfield", "rs", {"T": 0.0, "beta": math.inf},
+                       {"m": m, "q": 1.0, "r": 1 / (1 - C) ** 2, "C": C},
+                       th["free_energy"], th["energy"], th["entropy"],
+                       resid < 1e-12, resid, res.nit,
+                       branch="retrieval", alpha_c=a,
+                       message="RS retrieval spinodal at T = 0 (max of alpha(y), AGS)")
+
+
+def _solve_fixed_m_1rsb(m, x0):
+    """T = 0 1RSB retrieval saddle at prescribed m: unknowns (alpha, q0, c1, y)."""
+    def F(v, p):
+        al = np.maximum(v[0], 1e-8)
+        g = rsb_geometry(p["m"], v[1], v[2], v[3], al, np.full(v.shape[1], np.inf))
+        av = rsb_averages(g)
+        _, dfdy = rsb_free_energy_parts(g, av)
+        return np.stack([v[0] + (av["Et"] - p["m"]), av["Et2"], av["Ec"], g["y"] + dfdy])
+    r = solve_fixed_point(F, np.asarray(x0, float)[:, None], {"m": np.array([m])}, tol=1e-12,
+                          maxiter=100, bounds=([1e-8, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
+    return r.x[:, 0], bool(r.converged[0]), float(r.residual[0])
+
+
+def _capacity_1rsb():
+    rs = _capacity_rs()
+    state = {"x": np.array([rs.alpha_c, 0.99, rs.order_parameters["C"], 3.0])}
+    # bring the fixed-m solver onto the 1RSB branch at the RS optimum
+    x, ok, _ = _solve_fixed_m_1rsb(rs.order_parameters["m"], state["x"])
+    if not ok:
+        raise RuntimeError("1RSB capacity: no T = 0 1RSB retrieval saddle near the RS capacity")
+    state["x"] = x
+
+    def neg_alpha(m):
+        x, ok, _ = _solve_fixed_m_1rsb(m, state["x"])
+        if not ok:
+            return 0.0
+        state["x"] = x
+        return -x[0]
+
+    opt = optimize.minimize_scalar(neg_alpha, bracket=(0.962, rs.order_parameters["m"], 0.972),
+                                   tol=1e-9)
+    m = opt.x
+    x, ok, resid = _solve_fixed_m_1rsb(m, state["x"])
+    th = rsb_thermo(m, x[1], x[2], x[3], x[0], np.inf)
+    ops = {"m": m, "q0": float(th["q0"]), "q1": 1.0, "x": 0.0, "y": float(th["y"]),
+           "c1": float(th["c1"]), "r0": float(th["r0"]), "r1": float(th["r1"])}
+    return make_result("hopfield", "1rsb", {"T": 0.0, "beta": math.inf}, ops,
+                       th["free_energy"], th["energy"], th["entropy"], ok, resid, opt.nfev,
+                       branch="retrieval", alpha_c=float(x[0]),
+                       message="1RSB retrieval spinodal at T = 0 (max over m of alpha(m), "
+                               "q1 = 1, y = beta x finite)")
+
+
+# =====================================================================================
+# phase lines
+# =====================================================================================
+def _fixed_m_rs_map(v, p):
+    al = np.maximum(v[0], 0.0)
+    a = rs_averages(p["m"], v[1], al, p["beta"])
+    return np.stack([v[0] + (a["Et"] - p["m"]), a["Ec"]])
+
+
+def _solve_fixed_m_rs(m, beta, x0):
+    """RS retrieval saddles at prescribed m (array) and beta: unknowns (alpha, c); the
+    m-equation fixes alpha. Returns x (2, n) and converged (n,)."""
+    m = np.atleast_1d(np.asarray(m, float))
+    x0 = np.broadcast_to(np.asarray(x0, float).reshape(2, -1), (2, m.size)).copy()
+    r = solve_fixed_point(_fixed_m_rs_map, x0, {"m": m, "beta": np.full(m.size, beta)},
+                          tol=1e-12, maxiter=60, bounds=([0.0, 0.0], [2.0, _C_MAX]))
+    return r.x, r.converged
+
+
+def _spinodal_rs(T, x_prev=None):
+    """alpha_M(T) = max_m alpha(m; T) on the RS retrieval branch (fold of the branch).
+
+    A batched solve on a coarse m grid brackets the maximum; a bounded scalar
+    maximisation (warm-started) refines it. Returns (alpha_M, m at the fold, x)."""
+    beta = math.inf if T == 0 else 1.0 / T
+    ms = np.linspace(0.02, 0.998, 50) if T > 0 else np.linspace(0.9, 0.998, 20)
+    x, ok = _solve_fixed_m_rs(ms, beta, np.array([0.05, 0.05]))
+    al = np.where(ok & (x[0] > 0), x[0], 0.0)
+    k = int(np.argmax(al))
+    lo, hi = ms[max(k - 1, 0)], ms[min(k + 1, ms.size - 1)]
+    state = {"x": x[:, k].copy()}
+
+    def neg(m):
+        xx, okk = _solve_fixed_m_rs(m, beta, state["x"])
+        if not okk[0] or xx[0, 0] <= 0:
+            return 0.0
+        state["x"] = xx[:, 0]
+        return -xx[0, 0]
+    opt = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
+    return -opt.fun, opt.x, state["x"]
+
+
+def _f_branch(model, level, branch, alpha, T, init=None):
+    beta = math.inf if T == 0 else 1.0 / T
+    if level == "rs" or branch == "paramagnet":
+        r = model._rs_batch(branch, np.array([alpha]), np.array([beta]))
+    else:
+        r = model._rsb_batch(branch, np.array([alpha]), np.array([beta]), init=init)
+    return {k: np.asarray(v)[0] for k, v in r.items()}
+
+
+def _f_glass(model, level, alpha, T):
+    """Free energy of the m = 0 sector: the spin-glass saddle below T_g, else the paramagnet."""
+    if T >= 1.0 + math.sqrt(alpha) - 1e-12:
+        return float(_f_branch(model, "rs", "paramagnet", alpha, T)["free_energy"])
+    g = _f_branch(model, level, "spin-glass", alpha, T)
+    return float(g["free_energy"]) if g["converged"] else math.nan
+
+
+def _f_retrieval(model, level, alpha, T):
+    r = _f_branch(model, "rs", "retrieval", alpha, T)
+    if not (r["converged"] and r["branch"] == "retrieval"):
+        return math.nan
+    if level == "1rsb" and r["replicon"] > 1.0:
+        q = _f_branch(model, level, "retrieval", alpha, T)
+        if q["converged"] and q["branch"] == "retrieval":
+            return float(q["free_energy"])
+        # unresolved weak RSB (correction < ~1e-9 in f): the RS value is the 1RSB value
+    return float(r["free_energy"])
+
+
+def _phase_lines(model, level, n, lines=None):
+    lines = set(lines or ("spin_glass", "retrieval_spinodal", "retrieval_global", "at_retrieval"))
+    out = {"level": level, "convention": CONVENTION}
+    if "spin_glass" in lines:
+        al = np.linspace(0.0, 0.5, n)
+        Tg = []
+        for a in al:
+            def lam_minus_1(T):
+                r = _f_branch(model, "rs", "paramagnet", a, T)
+                return r["replicon"] - 1.0
+            Tg.append(optimize.brentq(lam_minus_1, 1.0 + 1e-9, 3.0, xtol=1e-13) if a > 0 else 1.0)
+        out["spin_glass"] = {"alpha": al, "T": np.array(Tg), "exact_T": 1.0 + np.sqrt(al)}
+    Ts = np.linspace(0.0, 0.95, n)
+    spin = None
+    if lines & {"retrieval_spinodal", "retrieval_global"}:
+        aM, mM, x = [], [], None
+        for T in Ts:
+            a, m, x = _spinodal_rs(T, x)
+            aM.append(a)
+            mM.append(m)
+        spin = {"alpha": np.array(aM), "T": Ts.copy(), "m": np.array(mM)}
+        if level == "1rsb":
+            # below the retrieval AT line the 1RSB spinodal differs; computed at T = 0
+            cap = _capacity_1rsb()
+            spin["alpha_T0_1rsb"] = cap.alpha_c
+            spin["alpha"] = spin["alpha"].copy()
+            spin["alpha"][0] = cap.alpha_c
+        out["retrieval_spinodal"] = spin
+    if "retrieval_global" in lines:
+        ag = []
+        for T, aM in zip(Ts, spin["alpha"]):
+            def df(a):
+                fr = _f_retrieval(model, level, a, T)
+                fg = _f_glass(model, level, a, T)
+                return fr - fg
+            try:
+                lo, hi = 2e-2 * aM, aM * (1 - 1e-4)
+                dlo, dhi = df(lo), df(hi)
+                ag.append(optimize.brentq(df, lo, hi, xtol=1e-7) if dlo < 0 < dhi else math.nan)
+            except (ValueError, RuntimeError):
+                ag.append(math.nan)
+        out["retrieval_global"] = {"alpha": np.array(ag), "T": Ts.copy()}
+    if "at_retrieval" in lines and level == "rs":
+        ac = alpha_of_y_rs(optimize.minimize_scalar(lambda y: -alpha_of_y_rs(y)[0],
+                                                    bracket=(1.0, 1.8, 3.0)).x)[0]
+        al = np.linspace(ac / n, ac * (1 - 1e-3), n)
+        Tat = []
+        for a in al:
+            def lam(T):
+                r = _f_branch(model, "rs", "retrieval", a, T)
+                return (r["replicon"] - 1.0) if r["branch"] == "retrieval" else -1.0
+            try:
+                Tat.append(optimize.brentq(lam, 1e-7, 0.3, xtol=1e-10))
+            except ValueError:
+                Tat.append(math.nan)
+        out["at_retrieval"] = {"alpha": al, "T": np.array(Tat)}
+    return out
