@@ -1,0 +1,153 @@
+"""Dense Hebbian (P-spin Hopfield) storage: capacities, glass lines, limits, ordering, input, CLI."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import special
+
+from statmech_nn.core.errors import ParameterError
+from statmech_nn.theory.dense import DenseHebbian, gamma_from_alpha, phase_lines
+from statmech_nn.theory.pspin import pspin_glass_constants
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return DenseHebbian()
+
+
+@pytest.mark.parametrize("P,tau_ref,m_ref", [(4, 0.19786, 0.918), (6, 0.15768, None)])
+def test_rs_capacity_published(dense, P, tau_ref, m_ref):
+    c = dense.capacity(level="rs", P=P)
+    assert abs(c["alpha_c"] * math.factorial(P - 1) - tau_ref) < 5e-6
+    assert abs(c["tau_c"] - tau_ref) < 5e-6
+    if m_ref:
+        assert abs(c["alpha_c"] - 0.032977) < 1e-6
+        assert abs(c.order_parameters["m"] - m_ref) < 5e-4
+    # the closed-form T = 0 equation holds at the fold: m = erf(m^{P-1}/sqrt(2 tau))
+    m = c.order_parameters["m"]
+    assert abs(special.erf(m ** (P - 1) / math.sqrt(2 * c["tau_c"])) - m) < 1e-9
+    assert abs(c["gamma_c"] - gamma_from_alpha(c["alpha_c"], P)) < 1e-15
+    # thermodynamic crossing (e_R = e_SG^RS) is at about half the spinodal (reference note: 0.197 vs 0.396 in gamma)
+    assert abs(c["gamma_c_thermodynamic"] - 0.1965) < 5e-4 if P == 4 else True
+
+
+def test_1rsb_capacity_above_rs(dense):
+    for P, ref in ((4, 0.229172), (6, 0.175903)):   # our values (regression); RS: 0.19786, 0.15768
+        rs, rb = dense.capacity(level="rs", P=P), dense.capacity(level="1rsb", P=P)
+        assert rb.converged and rb["alpha_c"] > rs["alpha_c"]
+        assert abs(rb["tau_c"] - ref) < 2e-5
+        assert rb.order_parameters["q0"] < 1
+    # 1RSB thermodynamic crossing, P = 4: gamma ~ 0.36-0.38 (reference note §5)
+    assert 0.36 < dense.capacity(level="1rsb", P=4)["gamma_c_thermodynamic"] < 0.39
+
+
+def test_rs_zero_temperature_retrieval_closed_form(dense):
+    P, alpha = 4, 0.02
+    r = dense.solve(level="rs", P=P, alpha=alpha, T=0, branch="retrieval")
+    m = r.order_parameters["m"]
+    tau = alpha * math.factorial(P - 1)
+    assert abs(special.erf(m ** (P - 1) / math.sqrt(2 * tau)) - m) < 1e-12
+    s2 = alpha / math.factorial(P - 1)                     # xi'(1)
+    H = m ** (P - 1) / math.factorial(P - 1)
+    e = -m ** P / math.factorial(P) - math.sqrt(2 * s2 / math.pi) * math.exp(-H * H / (2 * s2))
+    assert abs(r.energy - e) < 1e-14
+    # RS T -> 0 of the finite-T solver
+    rT = dense.solve(level="rs", P=P, alpha=alpha, T=2e-4, branch="retrieval")
+    assert abs(rT.order_parameters["m"] - m) < 1e-5
+    assert abs(rT.free_energy - (r.energy - 2e-4 * r.entropy)) < 1e-7
+
+
+def test_1rsb_T_to_zero_beyond_rs_capacity(dense):
+    """alpha = 0.035 > alpha_c^RS: retrieval exists only with RSB; finite-T solver -> T = 0 forms."""
+    r0 = dense.solve(level="1rsb", P=4, alpha=0.035, T=0, branch="retrieval")
+    assert r0.converged and r0.branch == "retrieval" and r0.order_parameters["q0"] < 0.99
+    T = 5e-4
+    rT = dense.solve(level="1rsb", P=4, alpha=0.035, T=T, branch="retrieval")
+    assert abs(rT.order_parameters["m"] - r0.order_parameters["m"]) < 2e-4
+    assert abs(rT.order_parameters["q0"] - r0.order_parameters["q0"]) < 1e-3
+    assert abs(rT.order_parameters["y"] - r0.order_parameters["y"]) / r0.order_parameters["y"] < 3e-2
+    assert abs(rT.free_energy - (r0.energy - T * r0.entropy)) < 2e-7
+    # ordering at T = 0 on the retrieval branch at alpha = 0.03: e_RS <= e_1RSB (A minimised)
+    rs = dense.solve(level="rs", P=4, alpha=0.03, T=0, branch="retrieval")
+    rb = dense.solve(level="1rsb", P=4, alpha=0.03, T=0, branch="retrieval")
+    assert rs.free_energy < rb.free_energy < rs.free_energy + 1e-3
+
+
+def test_glass_lines_reference_note_and_rem():
+    # pure Ising P-spin glass xi = q^P; convention G of the note has xi = (gamma/2) q^P: T/sqrt(gamma) = 1/(sqrt2 b)
+    c3, c4 = pspin_glass_constants(3), pspin_glass_constants(4)
+    g = lambda b: 1 / (math.sqrt(2) * b)
+    assert abs(g(c3["b_s"]) - 0.6514) < 2e-4 and abs(g(c3["b_d"]) - 0.6816) < 2e-4
+    assert abs(g(c4["b_s"]) - 0.617) < 1e-3 and abs(g(c4["b_d"]) - 0.678) < 1e-3
+    assert abs(g(c4["b_rs_sg"]) - 0.375) < 1e-3
+    assert abs(c4["e_1rsb"] / math.sqrt(2) + 0.8255) < 1e-4 and c4["q0_1rsb"] == 0.0
+    assert abs(c4["e_rs"] + math.sqrt(8 / math.pi)) < 1e-14
+    # REM limit: b_s, -e -> sqrt(2 ln 2)
+    c12 = pspin_glass_constants(12)
+    rem = math.sqrt(2 * math.log(2))
+    assert abs(c12["b_s"] - rem) < 1e-4 and abs(c12["e_1rsb"] + rem) < 1e-4
+
+
+def test_paramagnet_exact(dense):
+    P, alpha, T = 4, 0.03, 0.2
+    r = dense.solve(level="rs", P=P, alpha=alpha, T=T)
+    assert r.branch == "paramagnet"
+    assert abs(r.free_energy - (-T * math.log(2) - alpha / (2 * math.factorial(P) * T))) < 1e-12
+
+
+def test_gamma_parameter_and_batch(dense):
+    a = 0.02
+    r1 = dense.solve(level="rs", P=4, alpha=a, T=0.01, branch="retrieval")
+    r2 = dense.solve(level="rs", P=4, gamma=a * 12, T=0.01, branch="retrieval")
+    assert abs(r1.free_energy - r2.free_energy) < 1e-14 and r1.params["gamma"] == pytest.approx(0.24)
+    b = dense.solve_batch(level="rs", P=4, alpha=np.array([[0.01], [0.02]]), T=np.array([0.0, 0.01, 0.02]))
+    assert b["m"].shape == (2, 3) and b["branch"].shape == (2, 3) and b["converged"].all()
+    assert abs(b["free_energy"][1, 1] - r1.free_energy) < 1e-12
+
+
+def test_rs_phase_lines():
+    pl = phase_lines(4, "rs", n_rays=8, r_points=40)
+    sp = pl["retrieval_spinodal"]
+    assert sp["T"][0] == 0 and abs(sp["alpha"][0] - 0.0329767) < 1e-6
+    assert np.all(sp["T"] >= 0) and np.all(sp["alpha"] >= 0)
+    assert sp["alpha"].max() > sp["alpha"][0]            # re-entrant: alpha_sp(T) first grows with T
+    gl = pl["retrieval_global"]
+    assert np.all(np.interp(gl["T"][1:-1], sp["T"][1:-1][::-1], sp["alpha"][1:-1][::-1]) >= 0)
+    assert np.allclose(pl["spin_glass"]["T"] * pl["glass_constants"]["b_rs_sg"],
+                       np.sqrt(pl["spin_glass"]["alpha"] / 24))
+
+
+def test_bad_input(dense):
+    with pytest.raises(ParameterError, match="hopfield"):
+        dense.solve(P=2, alpha=0.1, T=0.1)
+    for P in (3, 5, 1):
+        with pytest.raises(ParameterError, match=r"P=.*even integer >= 4"):
+            dense.solve(P=P, alpha=0.01, T=0.1)
+    with pytest.raises(ParameterError, match="alpha"):
+        dense.solve(P=4, alpha=-0.1, T=0.1)
+    with pytest.raises(ParameterError, match="T"):
+        dense.solve(P=4, alpha=0.01, T=-0.1)
+    with pytest.raises(ParameterError, match="level"):
+        dense.capacity(level="2rsb", P=4)
+    with pytest.raises(ParameterError):
+        dense.solve(P=4, alpha=0.01, gamma=0.1, T=0.1)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_cli_capacity_json_and_bad_P():
+    p = _cli("capacity", "dense-hebbian", "--P", "4", "--level", "rs", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert abs(d["alpha_c"] - 0.032977) < 1e-6 and abs(d["order_parameters"]["m"] - 0.918) < 5e-4
+    p = _cli("capacity", "dense-hebbian", "--P", "2", "--json")
+    assert p.returncode == 2 and "hopfield" in p.stderr and len(p.stderr.strip().splitlines()) == 1
