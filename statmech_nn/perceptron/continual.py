@@ -214,10 +214,11 @@ class Continual(TheoryModel):
                 out[k].append(r["order_parameters"][k] if k in r["order_parameters"] else r[k])
         return {k: np.reshape(np.array(v), arr[0].shape) for k, v in out.items()}
 
-    def sweep_alpha2(self, alpha2s, alpha1, r0, gamma, T, gamma1=0.0):
-        """eps1, eps2 (and order parameters) along increasing alpha2 with warm starts."""
+    def sweep_alpha2(self, alpha2s, alpha1, r0, gamma, T, gamma1=0.0, task1=None):
+        """eps1, eps2 (and order parameters) along increasing alpha2 with warm starts.
+        ``task1``: a previous return value's task-1 dict (reused, not re-solved)."""
         b = 1.0 / T
-        t1, _ = self.task1(alpha1, b, gamma1)
+        t1 = task1 if task1 is not None else self.task1(alpha1, b, gamma1)[0]
         atoms = reference_atoms(t1["q_hat"], t1["r_hat"], t1["Q_hat"], b * gamma1)
         rows, x0, prev = [], None, 0.0
         for a2 in alpha2s:

@@ -215,3 +215,20 @@ class PerceptronField(TheoryModel):
             for k in keys:
                 out[k].append(r["order_parameters"][k] if k in ("q", "R", "Q", "p") else r[k])
         return {k: np.reshape(np.array(v), a.shape) for k, v in out.items()}
+
+
+def sweep_alpha(alphas, T, gamma1=0.0):
+    """Solve along increasing alphas with warm starts (continuation); list of observables."""
+    fm = PerceptronField()
+    beta = 1.0 / T
+    out, x0, prev = [], None, 0.0
+    for a in alphas:
+        r = fm.solve_raw(a, beta, gamma1, x0 if (x0 is not None and a - prev <= 0.5) else None)
+        if not r.converged[0] and x0 is not None:
+            r = fm.solve_raw(a, beta, gamma1)
+        o = fm.evaluate(r.x[:, 0], a, beta, gamma1)
+        o["converged"] = bool(r.converged[0])
+        out.append(o)
+        if r.converged[0] and a > 0:
+            x0, prev = r.x[:, 0], a
+    return out

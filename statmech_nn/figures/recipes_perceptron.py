@@ -1,0 +1,179 @@
+"""Binary perceptrons: task-1 field-space learning, continual learning as a Franz-Parisi
+potential (theory vs the field-space trainer), learning curves through a task switch,
+and hard-constraint Franz-Parisi potentials V(p)."""
+import numpy as np
+
+from . import recipe, style
+
+T_FIELD = 0.05  # beta_T = 20, the value of the continual-learning paper
+
+S1 = {"tiny": dict(theory=[0.5, 1.0], sgd=[0.5, 1.0], N=201, seeds=2, epochs=8),
+      "quick": dict(theory=list(np.round(np.arange(0.1, 2.01, 0.1), 2)), sgd=[0.25, 0.5, 1.0, 1.5, 2.0],
+                    N=1001, seeds=4, epochs=60),
+      "full": dict(theory=list(np.round(np.arange(0.05, 2.01, 0.05), 2)),
+                   sgd=list(np.round(np.arange(0.2, 2.01, 0.2), 2)), N=1001, seeds=10, epochs=200)}
+
+
+def _sgd_task1(alpha, N, seeds, epochs):
+    from ..perceptron.trainer import train_continual
+    e = [train_continual(N, [alpha], epochs=epochs, lr=0.05, batch=64, seed=s, penalty="none")["eps"][-1, 0]
+         for s in range(seeds)]
+    return np.mean(e), np.std(e, ddof=1) / np.sqrt(len(e)) if len(e) > 1 else 0.0
+
+
+@recipe("perceptron-task1", "field-space learning of a binary teacher: eps = arccos(p)/pi vs alpha, "
+        "RS theory (beta_T = 20) and Adam on the fields (error bars over seeds)")
+def perceptron_task1(outdir, scale):
+    import xarray as xr
+
+    from ..perceptron.field import sweep_alpha
+    s = S1[scale]
+    th = sweep_alpha(s["theory"], T_FIELD)
+    sg = np.array([_sgd_task1(a, s["N"], s["seeds"], s["epochs"]) for a in s["sgd"]])
+    fig, ax = style.new()
+    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+    ax.plot(s["theory"], [o["generalization_error"] for o in th], **style.THEORY["rs"], label="RS theory, sign(m)")
+    ax.plot(s["theory"], [o["eps_mean"] for o in th], ls=":", label="RS theory, mean vector")
+    style.mc_points(ax, s["sgd"], sg[:, 0], sg[:, 1], label=f"Adam on fields, N={s['N']}")
+    ax.set_xlabel(r"$\alpha$")
+    ax.set_ylabel(r"$\epsilon_g$")
+    ax.legend()
+    style.caption(fig, f"beta_T = {1 / T_FIELD:g}, Rademacher inputs, no KL, sign(0)=+1; scale={scale}")
+    ds = xr.Dataset({"eps_theory": ("alpha", [o["generalization_error"] for o in th]),
+                     "p_theory": ("alpha", [o["p"] for o in th]),
+                     "q": ("alpha", [o["q"] for o in th]), "R": ("alpha", [o["R"] for o in th]),
+                     "Q": ("alpha", [o["Q"] for o in th]),
+                     "eps_sgd": ("alpha_sgd", sg[:, 0]), "eps_sgd_err": ("alpha_sgd", sg[:, 1])},
+                    coords={"alpha": s["theory"], "alpha_sgd": s["sgd"]}, attrs={"T": T_FIELD, "N": s["N"]})
+    return style.save(fig, outdir, "perceptron-task1") + [style.save_data(ds, outdir, "perceptron-task1")]
+
+
+S2 = {"tiny": dict(alpha1=0.5, T=0.2, alpha2=[0.0, 0.4], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1]),
+      "quick": dict(alpha1=1.5, T=T_FIELD, alpha2=[0.0, 0.5, 1.0, 2.0], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1]),
+      "full": dict(alpha1=2.0, T=T_FIELD, alpha2=[0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
+                   r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1])}
+
+
+@recipe("continual-eps", "continual learning (Franz-Parisi RS theory): forgetting eps1 and learning "
+        "eps2 vs alpha2 for r0 in {-0.5, 0, 0.5} and KL weight gamma in {1, 0.1}")
+def continual_eps(outdir, scale):
+    import xarray as xr
+
+    from ..perceptron.continual import Continual
+    s = S2[scale]
+    m = Continual()
+    e1 = np.full((len(s["gamma"]), len(s["r0"]), len(s["alpha2"])), np.nan)
+    e2 = e1.copy()
+    conv = np.zeros(e1.shape, bool)
+    t1 = m.task1(s["alpha1"], 1.0 / s["T"])[0]
+    for gi, g in enumerate(s["gamma"]):
+        for ri, r0 in enumerate(s["r0"]):
+            rows, _ = m.sweep_alpha2(s["alpha2"], s["alpha1"], r0, g, s["T"], task1=t1)
+            e1[gi, ri] = [o["eps1"] for o in rows]
+            e2[gi, ri] = [o["eps2"] for o in rows]
+            conv[gi, ri] = [o["converged"] for o in rows]
+    fig, axes = style.new(1, len(s["gamma"]), figsize=(8.4, 3.6), sharey=True)
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    for gi, g in enumerate(s["gamma"]):
+        ax = axes[gi]
+        for ri, r0 in enumerate(s["r0"]):
+            c = f"C{ri}"
+            ax.plot(s["alpha2"], e1[gi, ri], "-", color=c, marker="o", ms=3, label=rf"$\epsilon^1$, $r_0$={r0:g}")
+            ax.plot(s["alpha2"], e2[gi, ri], "--", color=c, marker="s", ms=3, label=rf"$\epsilon^2$, $r_0$={r0:g}")
+        ax.set_title(rf"$\gamma$ = {g:g}")
+        ax.set_xlabel(r"$\alpha_2$")
+    axes[0].set_ylabel(r"$\epsilon$")
+    axes[0].legend(ncol=2, fontsize=6.5)
+    style.caption(fig, f"alpha1 = {s['alpha1']}, beta_T = {1 / s['T']:g}; eps = arccos(p)/pi of sign(m); "
+                       "solid: task 1 (forgetting), dashed: task 2 (learning)")
+    ds = xr.Dataset({"eps1": (("gamma", "r0", "alpha2"), e1), "eps2": (("gamma", "r0", "alpha2"), e2),
+                     "converged": (("gamma", "r0", "alpha2"), conv)},
+                    coords={"gamma": s["gamma"], "r0": s["r0"], "alpha2": s["alpha2"]},
+                    attrs={"alpha1": s["alpha1"], "T": s["T"]})
+    return style.save(fig, outdir, "continual-eps") + [style.save_data(ds, outdir, "continual-eps")]
+
+
+S3 = {"tiny": dict(N=201, alphas=[1.5, 1.5], epochs=5, seeds=1),
+      "quick": dict(N=1001, alphas=[2.0, 2.0], epochs=30, seeds=3),
+      "full": dict(N=1001, alphas=[2.0, 2.0], epochs=100, seeds=10)}
+LEARNERS = [("VCL (KL)", dict(penalty="kl")), ("EWC", dict(penalty="ewc")),
+            ("metaplastic m=1.5", dict(penalty="none", metaplastic=1.5)), ("plain", dict(penalty="none"))]
+
+
+@recipe("continual-learning-curves", "field-space trainer through a task switch (r0 = 0): test error "
+        "on task 1 and task 2 per epoch for KL (VCL), EWC, metaplastic and plain updates")
+def continual_learning_curves(outdir, scale):
+    import xarray as xr
+
+    from ..perceptron.trainer import train_continual
+    s = S3[scale]
+    E = s["epochs"]
+    eps = np.zeros((len(LEARNERS), s["seeds"], 2 * E + 1, 2))
+    for li, (_, kw) in enumerate(LEARNERS):
+        for sd in range(s["seeds"]):
+            eps[li, sd] = train_continual(s["N"], s["alphas"], r0=0.0, gamma=1.0, epochs=E, lr=0.05,
+                                          batch=64, seed=sd, **kw)["eps"]
+    fig, axes = style.new(1, 2, figsize=(8.4, 3.4), sharey=True)
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    ep = np.arange(2 * E + 1)
+    for ti in range(2):
+        for li, (name, _) in enumerate(LEARNERS):
+            mu = eps[li, :, :, ti].mean(0)
+            axes[ti].plot(ep, mu, color=f"C{li}", label=name)
+        axes[ti].axvline(E, color="0.5", lw=0.8, ls=":")
+        axes[ti].set_title(f"test error on task {ti + 1}")
+        axes[ti].set_xlabel("epoch")
+    axes[0].set_ylabel(r"$\epsilon$")
+    axes[0].legend()
+    style.caption(fig, f"N={s['N']}, alpha1=alpha2={s['alphas'][0]}, r0=0, gamma=1, Adam lr 0.05, batch 64; "
+                       f"task switch at epoch {E}; mean over {s['seeds']} seed(s)")
+    ds = xr.Dataset({"eps": (("learner", "seed", "epoch", "task"), eps)},
+                    coords={"learner": [n for n, _ in LEARNERS], "seed": np.arange(s["seeds"]),
+                            "epoch": ep, "task": [1, 2]}, attrs={"N": s["N"], "switch_epoch": E})
+    return style.save(fig, outdir, "continual-learning-curves") + \
+        [style.save_data(ds, outdir, "continual-learning-curves")]
+
+
+S4 = {"tiny": dict(teacher=[0.5, 1.0], p=np.linspace(0.05, 0.99, 8), storage=[], sp=[]),
+      "quick": dict(teacher=[0.5, 1.0, 1.2, 1.4], p=np.linspace(0.02, 0.995, 30), storage=[0.5],
+                    sp=[0.2, 0.4, 0.6, 0.8, 0.9, 0.97, 0.995]),
+      "full": dict(teacher=[0.5, 1.0, 1.2, 1.3, 1.4], p=np.linspace(0.01, 0.998, 60), storage=[0.3, 0.5, 0.7],
+                   sp=list(np.linspace(0.1, 0.9, 9)) + [0.95, 0.97, 0.99, 0.995, 0.998])}
+
+
+@recipe("franz-parisi", "hard-constraint Franz-Parisi potential V(p) (entropy at overlap p with an "
+        "equilibrium solution) for the teacher (T = 0) and storage problems")
+def franz_parisi(outdir, scale):
+    import xarray as xr
+
+    from ..perceptron.fp import storage_fp, teacher_fp
+    s = S4[scale]
+    nst = len(s["storage"])
+    fig, axes = style.new(1, 2 if nst else 1, figsize=(8.4, 3.4) if nst else None)
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    axes = np.atleast_1d(axes)
+    Vt = np.array([[teacher_fp(a, p)["V"] for p in s["p"]] for a in s["teacher"]])
+    for i, a in enumerate(s["teacher"]):
+        axes[0].plot(s["p"], Vt[i], label=rf"$\alpha$={a:g}")
+        axes[0].plot([1.0], [0.0], "o", color=f"C{i}", ms=3)
+    axes[0].axhline(0, color="0.5", lw=0.8)
+    axes[0].set_xlabel("overlap p with the reference (= teacher by Nishimori)")
+    axes[0].set_ylabel("V(p)")
+    axes[0].set_title("teacher-student, T = 0")
+    axes[0].legend()
+    data = {"V_teacher": (("alpha_teacher", "p"), Vt)}
+    coords = {"alpha_teacher": s["teacher"], "p": s["p"]}
+    if nst:
+        Vs = np.array([[storage_fp(a, p)["V"] for p in s["sp"]] for a in s["storage"]])
+        for i, a in enumerate(s["storage"]):
+            axes[1].plot(s["sp"], Vs[i], marker="o", ms=3, label=rf"$\alpha$={a:g}")
+        axes[1].axhline(0, color="0.5", lw=0.8)
+        axes[1].set_xlabel("overlap p with an equilibrium solution")
+        axes[1].set_title("storage, kappa = 0")
+        axes[1].legend()
+        data["V_storage"] = (("alpha_storage", "p_storage"), Vs)
+        coords.update(alpha_storage=s["storage"], p_storage=s["sp"])
+    style.caption(fig, "V < 0 just below p = 1: equilibrium solutions are isolated (point-like "
+                       "clusters); dots: the reference itself (V = 0 at p = 1)")
+    ds = xr.Dataset(data, coords=coords)
+    return style.save(fig, outdir, "franz-parisi") + [style.save_data(ds, outdir, "franz-parisi")]
