@@ -100,9 +100,16 @@ def test_mnist_streams_from_idx_files_and_missing_dir(tmp_path):
     # same images, different fixed permutations, shared by train and test
     assert not np.array_equal(a.x_train, b.x_train)
     np.testing.assert_allclose(np.sort(a.x_train, 1), np.sort(b.x_train, 1))
-    perm = [np.flatnonzero(np.all(a.x_test == b.x_test[:, [j]], 0)) for j in range(3)]
-    assert all(len(p) >= 1 for p in perm)
-    assert a.x_train.max() <= 1.0
+    pa, pb = a.x_train.perm, b.x_train.perm
+    assert np.array_equal(a.x_test.perm, pa) and not np.array_equal(pa, pb)
+    np.testing.assert_array_equal(np.asarray(a.x_train)[:, np.argsort(pa)],
+                                  np.asarray(b.x_train)[:, np.argsort(pb)])
+    np.testing.assert_array_equal(a.x_train[[3, 1]], np.asarray(a.x_train)[[3, 1]])
+    np.testing.assert_array_equal(a.x_test[2:5], np.asarray(a.x_test)[2:5])
+    assert np.asarray(a.x_train).max() <= 1.0
+    # the same seed gives the same permutations
+    assert np.array_equal(make_stream("permuted-mnist", n_tasks=1, seed=1,
+                                      data_dir=tmp_path).tasks[0].x_train.perm, pa)
     mf = make_stream("mnist-fashion", data_dir=tmp_path)
     assert [t.name for t in mf.tasks] == ["mnist", "fashion-mnist"]
     sp = make_stream("split-mnist", n_tasks=5, data_dir=tmp_path)

@@ -10,7 +10,8 @@
   random teacher on ``s``: linear (``teacher_hidden=0``, default) or one hidden ReLU layer,
   centred so that the classes are roughly balanced.
 * ``permuted_mnist``: one fixed seeded pixel permutation per task (task 1 permuted too),
-  shared by its train and test sets; pixels scaled to [0, 1].
+  shared by its train and test sets; pixels scaled to [0, 1]. The permuted inputs are
+  :class:`PermutedView` objects (permuted on access; one shared copy of the images).
 * ``mnist_fashion``: MNIST then Fashion-MNIST (n_tasks = 2).
 * ``split_mnist``: digit pairs (0,1), (2,3), ..., one task per pair, shared two-unit head
   (label = digit - 2t: the "domain-incremental" protocol), n_tasks <= 5.
@@ -27,6 +28,44 @@ from ..data.idx import load_mnist
 
 STREAMS = ("synthetic", "permuted-mnist", "mnist-fashion", "split-mnist")
 DEFAULT_TASKS = {"synthetic": 5, "permuted-mnist": 5, "mnist-fashion": 2, "split-mnist": 5}
+
+
+class PermutedView:
+    """Rows of ``base`` with columns permuted by ``perm``, built on access (no stored copy).
+
+    Supports what the training loop needs: ``len``, ``shape``, ``ndim``, ``dtype``, row
+    indexing (int, slice, index array) and ``numpy.asarray``. Ten permuted-MNIST tasks then
+    share one copy of the images instead of holding ten (about 2 GB).
+    """
+
+    def __init__(self, base, perm):
+        self.base, self.perm = base, np.asarray(perm)
+        if self.perm.shape != (base.shape[1],):
+            raise ParameterError("permutation length must equal the number of inputs")
+
+    @property
+    def shape(self):
+        return self.base.shape
+
+    @property
+    def ndim(self):
+        return 2
+
+    @property
+    def dtype(self):
+        return self.base.dtype
+
+    def __len__(self):
+        return self.base.shape[0]
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):                  # general indexing: materialise
+            return np.asarray(self)[key]
+        return self.base[key][..., self.perm]
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.base[:, self.perm]
+        return a if dtype is None else a.astype(dtype)
 
 
 @dataclass
@@ -152,7 +191,8 @@ def permuted_mnist(n_tasks=5, data_dir=None, seed=0, n_train=None, n_test=None):
     tasks = []
     for t in range(n_tasks):
         perm = np.random.default_rng(ss[t]).permutation(xtr.shape[1])
-        tasks.append(Task(f"pmnist-{t + 1}", xtr[:, perm], ytr, xte[:, perm], yte, 10))
+        tasks.append(Task(f"pmnist-{t + 1}", PermutedView(xtr, perm), ytr,
+                          PermutedView(xte, perm), yte, 10))
     return Stream("permuted-mnist", tasks, source="MNIST (IDX files)",
                   meta=dict(n_train=len(ytr), n_test=len(yte)))
 
