@@ -50,6 +50,19 @@ def test_run_bookkeeping_and_seed_reproducibility(method, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["r.nc"]    # no temp file left
 
 
+@pytest.mark.parametrize("opts", [dict(kl_form="online"), dict(kl_form="online", kl_refresh=5),
+                                  dict(first_prior="uniform"), dict(kl_weight=0.0)])
+def test_vcl_kl_forms(opts):
+    s = _tiny_stream(2)
+    plain = run_continual(s, "plain", seed=1, **SMALL)
+    r = run_continual(s, "vcl", seed=1, **SMALL, **opts)
+    assert np.isfinite(r.acc_matrix[1]).all()
+    if opts.get("kl_weight") == 0.0:          # no KL: identical to plain training
+        np.testing.assert_array_equal(r.acc_epoch, plain.acc_epoch)
+    elif opts.get("kl_form") == "online" or "first_prior" in opts:   # KL active on task 1
+        assert not np.array_equal(r.acc_epoch[:SMALL["epochs"]], plain.acc_epoch[:SMALL["epochs"]])
+
+
 def test_beta_annealing_schedule():
     r = run_continual(_tiny_stream(2), "plain", seed=0, **SMALL)
     K = 2 * SMALL["epochs"]
