@@ -291,3 +291,13 @@ def test_cli_solve_capacity_threshold(capsys):
     code, out = _cli(["solve", "dense-hebbian-supervised", "--P", "4", "--alpha", "0", "--T", "0",
                       "--r", "1.5", "--M", "3", "--json"], capsys)
     assert code == 2 and "r=" in out.err and out.err.count("\n") == 1
+
+
+def test_1rsb_r1_spin_glass_matches_dense_storage():
+    """1RSB (P = 4, r = 1, alpha = 0.05, T = 0.02): non-trivial x; f equals the dense-hebbian
+    model's 1RSB spin-glass value -0.05334797848584 (computed by its own engine call path)."""
+    a = SUP.solve(level="1rsb", P=4, alpha=0.05, T=0.02, r=1, M=1, branch="spin-glass")
+    assert a.converged and 0.3 < a.order_parameters["x"] < 0.7 and a.order_parameters["q1"] > 0.98
+    assert abs(a.free_energy + 0.05334797848584) < 1e-9
+    rs = SUP.solve(P=4, alpha=0.05, T=0.02, r=1, M=1, branch="spin-glass")
+    assert a.free_energy >= rs.free_energy - 1e-12          # A_1RSB <= A_RS

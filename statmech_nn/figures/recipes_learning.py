@@ -8,11 +8,15 @@ CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi~..xi~ s..s (supervised; unsupervi
         "example, weight 1/(M R^(P/2))), K = alpha N^(P-1); T multiplies H (note's T x 2/P!)")
 
 _SCALE = {
-    "tiny": dict(Ms=[1, 10], mc_N=200, mc_sweeps=10, n_fine=12, seeds=1, grid=4, rs=4, Ns=4, data_n=40,
+    "tiny": dict(Ms=[1, 10], mc_N=200, mc_sweeps=10, n_fine=12, seeds=1, grid=4, Tmc=[0.03], pd_mc=[(0.005, 0.02)], pd_N=24, rs=4, Ns=4, data_n=40,
                  data_Ms=[3, 10], side=16),
     "quick": dict(Ms=[1, 2, 3, 5, 8, 12, 20, 30, 50, 80], mc_N=1000, mc_sweeps=60, n_fine=50, seeds=2, grid=22,
+                  Tmc=[0.01, 0.03, 0.05, 0.06], pd_mc=[(0.002, 0.02), (0.01, 0.02), (0.02, 0.01), (0.03, 0.005),
+                                                    (0.01, 0.06), (0.035, 0.03)], pd_N=40,
                   rs=8, Ns=8, data_n=150, data_Ms=[2, 5, 10, 20, 40, 80], side=28),
     "full": dict(Ms=list(np.unique(np.geomspace(1, 200, 25).astype(int))), mc_N=3000, mc_sweeps=200, n_fine=120,
+                 Tmc=[0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.065], pd_N=60,
+                 pd_mc=[(a, t) for a in (0.002, 0.01, 0.02, 0.03) for t in (0.0, 0.02, 0.04, 0.06)],
                  seeds=4, grid=50, rs=14, Ns=14, data_n=400, data_Ms=[2, 3, 5, 10, 20, 40, 80, 160, 320],
                  side=28),
 }
@@ -44,7 +48,21 @@ def m_vs_M(outdir, scale):
             ex.append(any(x["memorised_example"] for x in runs))
             vals.append((np.mean(ms), np.std(ms) / max(np.sqrt(len(ms)), 1) + 1e-4))
         mc[proto], example[proto] = np.array(vals), np.array(ex)
-    fig, (a1, a2) = style.new(1, 2, figsize=(9.5, 3.9))
+    # m vs T at (alpha = 0, r, M = 30)
+    Mt = 30
+    Tf = np.linspace(0.0, 0.075, 2 * cfg["n_fine"])
+    mT = {law: np.array([sup.solve(P=P, alpha=0, T=t, r=r, M=Mt, law=law, branch="retrieval").order_parameters["m"]
+                         for t in Tf]) for law in ("binomial", "gaussian")}
+    mcT = {proto: np.array([simulate.simulate(proto, N=cfg["mc_N"], P=P, K=1, M=Mt, r=r, T=t, sweeps=cfg["mc_sweeps"],
+                                              seed=7, chains=1)["m"] for t in cfg["Tmc"]])
+           for proto in ("supervised", "unsupervised")}
+    fig, (a1, a2, a3) = style.new(1, 3, figsize=(13.5, 3.9))
+    a3.plot(Tf, mT["binomial"], label="RS binomial")
+    a3.plot(Tf, mT["gaussian"], ls="--", label="RS CLT")
+    for proto, mk in (("supervised", "o"), ("unsupervised", "s")):
+        a3.plot(cfg["Tmc"], mcT[proto], mk, ms=4, label=f"MC {proto}")
+    a3.set(xlabel="T", ylabel="m (retrieval branch)", title=f"m vs T: alpha = 0, r = {r}, M = {Mt}")
+    a3.legend()
     a1.plot(Mfine, th_bin, label="RS, binomial law (exact)")
     a1.plot(Mfine, th_clt, ls="--", label="RS, CLT law")
     for proto, mk in (("supervised", "o"), ("unsupervised", "s")):
@@ -70,6 +88,11 @@ def m_vs_M(outdir, scale):
                      "m_rs_us_unsupervised": ("M_us", np.array(th_us["unsupervised"]))},
                     coords={"M": Mfine, "M_us": Mus})
     ds["mc_memorised_example_unsupervised"] = ("M_mc", example["unsupervised"].astype(int))
+    ds["m_rs_T_binomial"] = ("T", mT["binomial"])
+    ds["m_rs_T_gaussian"] = ("T", mT["gaussian"])
+    ds["m_mc_T_supervised"] = ("T_mc", mcT["supervised"])
+    ds["m_mc_T_unsupervised"] = ("T_mc", mcT["unsupervised"])
+    ds = ds.assign_coords(T=Tf, T_mc=np.array(cfg["Tmc"]))
     ds["m_mc_supervised"] = ("M_mc", mc["supervised"][:, 0])
     ds["m_mc_unsupervised"] = ("M_mc", mc["unsupervised"][:, 0])
     ds = ds.assign_coords(M_mc=np.array(cfg["Ms"]))
@@ -82,6 +105,7 @@ def m_vs_M(outdir, scale):
 def phase(outdir, scale):
     from matplotlib.colors import ListedColormap
     from ..learning import phase as ph
+    from ..learning import simulate
     cfg = _SCALE[scale]
     P, r, M = 4, 0.8, 10
     alphas = np.linspace(0.0005, 0.04, cfg["grid"])
@@ -98,6 +122,17 @@ def phase(outdir, scale):
         cs = ax.contour(alphas, Ts, np.nan_to_num(ds.m.values.T), levels=[0.5, 0.8, 0.95], colors="k",
                         linewidths=0.7)
         ax.clabel(cs, fontsize=6)
+        pts = []
+        for a_mc, t_mc in cfg["pd_mc"]:
+            K = max(1, int(round(a_mc * cfg["pd_N"] ** (P - 1))))
+            res = simulate.simulate(proto, N=cfg["pd_N"], P=P, K=K, M=M, r=r, T=t_mc, sweeps=cfg["mc_sweeps"],
+                                    seed=11, chains=1)
+            pts.append((a_mc, t_mc, res["m"]))
+        pts = np.array(pts)
+        data[f"mc_{proto}"] = pts
+        sc = ax.scatter(pts[:, 0], pts[:, 1], c=pts[:, 2], vmin=0, vmax=1, cmap="viridis", edgecolors="k", zorder=5)
+        for a_mc, t_mc, m_mc in pts:
+            ax.annotate(f"{m_mc:.2f}", (a_mc, t_mc), fontsize=6, xytext=(3, 3), textcoords="offset points")
         ax.set(xlabel="alpha (K = alpha N^3)", ylabel="T", title=f"{proto}, P = {P}, r = {r}, M = {M}")
     for k, name in ph.PHASES.items():
         axes[0].plot([], [], "s", color=cols[k], label=name)
@@ -109,15 +144,21 @@ def phase(outdir, scale):
         data[f"Mc_{proto}"] = Mc
     axes[2].set(yscale="log", xlabel="alpha", ylabel="M_c (T = 0, r = 0.5)", title="learning threshold")
     axes[2].legend()
+    fig.colorbar(sc, ax=axes[1], label="MC m (points)")
     style.caption(fig, "Phases: retrieval global (green), retrieval metastable (lilac), spin glass, paramagnet; "
-                  "contours: m. RS; binomial law. " + CONV)
+                  "contours: RS m; points: MC m at N = %d (K = alpha N^3, start on the archetypes, finite-size: "
+                  "qualitative). RS; binomial law. " % cfg["pd_N"] + CONV)
     paths = style.save(fig, outdir, "learning-phase-diagram")
     ds = xr.Dataset({"phase_supervised": data["supervised"].phase, "m_supervised": data["supervised"].m,
                      "phase_unsupervised": data["unsupervised"].phase, "m_unsupervised": data["unsupervised"].m,
                      "Mc_supervised": ("alpha_threshold", data["Mc_supervised"]),
                      "Mc_unsupervised": ("alpha_threshold", data["Mc_unsupervised"])},
                     coords={"alpha_threshold": al})
-    ds.attrs.update(P=P, r=r, M=M, threshold_r=0.5, phases=data["supervised"].attrs["phases"], convention=CONV)
+    ds["mc_supervised"] = (("mc_point", "mc_field"), data["mc_supervised"])
+    ds["mc_unsupervised"] = (("mc_point", "mc_field"), data["mc_unsupervised"])
+    ds = ds.assign_coords(mc_field=["alpha", "T", "m"])
+    ds.attrs.update(P=P, r=r, M=M, threshold_r=0.5, phases=data["supervised"].attrs["phases"], convention=CONV,
+                    mc_N=cfg["pd_N"])
     return paths + [style.save_data(ds, outdir, "learning-phase-diagram")]
 
 

@@ -107,7 +107,7 @@ class _Learning(TheoryModel):
 
     def __init__(self):
         super().__init__(
-            name=f"dense-hebbian-{self.protocol}", levels=("rs",),
+            name=f"dense-hebbian-{self.protocol}", levels=("rs", "1rsb"),
             params=(
                 Param("P", "interaction order, even (P = 2: AGS-type theory)", lo=2, kind="even"),
                 Param("alpha", "load: K = alpha N^(P-1) classes (alpha = 0: low load; "
@@ -317,8 +317,16 @@ class _Learning(TheoryModel):
             bounds = ([0.0, 0.0], [10.0, 1.0 - 1e-12])
         else:
             bounds = ([0.0, 0.0], [10.0, 1.0])
-        fp = solve_fixed_point(lambda x, p: self._map(c, x, T0), x0, {}, tol=tol, bounds=bounds,
-                               maxiter=300)
+        F = lambda x, p: self._map(c, x, T0)
+        fp = solve_fixed_point(F, x0, {}, tol=tol, bounds=bounds, maxiter=120)
+        bad = np.nonzero(~fp.converged)[0]
+        if bad.size:   # plain iteration from the same starts (monotone from above near spinodals)
+            fb = solve_fixed_point(F, x0[:, bad], {}, tol=tol, bounds=bounds, maxiter=4000,
+                                   newton=False, damping=1.0)
+            better = fb.residual < fp.residual[bad]
+            idx = bad[better]
+            fp.x[:, idx], fp.residual[idx] = fb.x[:, better], fb.residual[better]
+            fp.converged[idx], fp.iterations[idx] = fb.converged[better], fb.iterations[better]
         obs = self._observables(c, fp.x, T0)
         rows = []
         for k in range(x0.shape[1]):
@@ -343,12 +351,98 @@ class _Learning(TheoryModel):
         best["all_branches"] = rows
         return best, c
 
+    # ---- 1RSB (P >= 3, T > 0) --------------------------------------------------------------
+    def _rsb_parts(self, c, X):
+        """Per-atom 1RSB averages through the p-spin engine (signal field = kappa xi~ per atom)."""
+        from ..theory.pspin import PSpinEngine
+        P, law, beta = c["P"], c["law"], c["beta"]
+        if law.kind == "gaussian":
+            zz, wz = np.polynomial.hermite_e.hermegauss(48)
+            xs, ws = law.a0[0] + law.s[0] * zz, wz / wz.sum()
+        else:
+            keep = law.w[0] > 0
+            xs, ws = law.x[0][keep], law.w[0][keep]
+        n, q0, q1, x = (np.maximum(X[0], 0.0), np.clip(X[1], 0, 1), np.clip(X[2], 0, 1),
+                        np.clip(X[3], 1e-9, 1.0))
+        q0 = np.minimum(q0, q1)
+        eng = PSpinEngine((P,), p_ferro=P)
+        nb = X.shape[1]
+        shape = (nb, len(xs))
+        cP = c["alpha"] * c["nu"] / math.factorial(P)
+        prm = {"beta": np.full(shape, beta), "a0": np.zeros(shape), "c%d" % P: np.full(shape, cP),
+               "h": (n ** (P - 1) / c["fact"])[:, None] * xs[None, :]}
+        b = lambda v: np.broadcast_to(v[:, None], shape)
+        av = eng.rsb_averages(np.zeros(shape), b(q0), b(q1), b(x), prm)
+        E = lambda a: np.sum(a * ws, -1)
+        Dq = (q1 * P * cP * q1 ** (P - 1) - cP * q1 ** P) - (q0 * P * cP * q0 ** (P - 1) - cP * q0 ** P)
+        return dict(n=E(av["t"] * xs), m=E(av["t"]), tt=E(av["tt"]), t2=E(av["t2"]), lnZ=E(av["lnZ"]),
+                    lc=E(av["lc"]), s4=E(av["s4"]), D=Dq, cP=cP, q0=q0, q1=q1, x=x, nn=n)
+
+    def _rsb_map(self, c, X):
+        a = self._rsb_parts(c, X)
+        beta, P = c["beta"], c["P"]
+        gx = -a["lnZ"] / a["x"] ** 2 + a["lc"] / a["x"] - 0.5 * beta ** 2 * a["D"]
+        return np.stack([a["n"], a["tt"], a["t2"], a["x"] - gx / (beta ** 2 * P * a["cP"] + 1e-300)])
+
+    def _rsb_observables(self, c, X):
+        a = self._rsb_parts(c, X)
+        beta, P = c["beta"], c["P"]
+        cP, q0, q1, x, n = a["cP"], a["q0"], a["q1"], a["x"], a["nn"]
+        xi = lambda q: cP * q ** P
+        A = (math.log(2) + a["lnZ"] / x - beta * (P - 1) * n ** P / math.factorial(P)
+             + 0.5 * beta ** 2 * (xi(1.0) - xi(q1) - (1 - q1) * P * cP * q1 ** (P - 1) - x * a["D"]))
+        e = -n ** P / math.factorial(P) - beta * (xi(1.0) - (1 - x) * xi(q1) - x * xi(q0))
+        rep = beta ** 2 * P * (P - 1) * cP * q1 ** (P - 2) * a["s4"]
+        return dict(m=a["m"], n=n, q0=q0, q1=q1, x=x, free_energy=-A / beta, energy=e, entropy=beta * e + A,
+                    replicon=rep)
+
+    def _solve_point_1rsb(self, d, branch=None, init=None, tol=1e-10):
+        if d["P"] < 3 or np.isinf(d["beta"]):
+            raise ParameterError("level=1rsb is implemented for P >= 4 at T > 0 (RS covers P = 2 and T = 0)")
+        rs, c = self._solve_point(d, branch=branch)
+        n0, q = rs["n"], rs["q"]
+        if init is not None:
+            x0 = [[init.get("n", n0), init.get("q0", 0.5 * q), init.get("q1", max(q, 0.9)), init.get("x", 0.5)]]
+        else:
+            x0 = [[n0, 0.3 * q, min(1.0, 0.5 + 0.5 * q), 0.5], [n0, 0.05, 0.95, 0.3], [n0, q, q, 1.0]]
+        X0 = np.array(x0, float).T
+        fp = solve_fixed_point(lambda X, p: self._rsb_map(c, X), X0, {}, tol=tol, maxiter=80,
+                               bounds=([0.0, 0.0, 0.0, 1e-6], [10.0, 1.0, 1.0, 1.0]))
+        obs = self._rsb_observables(c, fp.x)
+        rows = []
+        for k in range(X0.shape[1]):
+            row = {key: float(v[k]) for key, v in obs.items()}
+            row.update(converged=bool(fp.converged[k]), residual=float(fp.residual[k]),
+                       iterations=int(fp.iterations[k]))
+            rows.append(row)
+        ok = [r for r in rows if r["converged"]]
+        # the physical 1RSB value minimises A (maximises f) over the glass parameters
+        best = max(ok, key=lambda r: r["free_energy"]) if ok else min(rows, key=lambda r: r["residual"])
+        best = dict(best)
+        best["branch"] = rs["branch"] if best["n"] > N_FLOOR or rs["branch"] != "retrieval" else "spin-glass"
+        if best["n"] <= N_FLOOR:
+            best["branch"] = "spin-glass" if best["q1"] > N_FLOOR else "paramagnet"
+        best["rs"] = {"m": rs["m"], "n": rs["n"], "q": rs["q"], "free_energy": rs["free_energy"]}
+        return best, c
+
     # ---- public interface ---------------------------------------------------------------
     def solve(self, level="rs", branch=None, init=None, **params):
-        """One RS saddle point (``branch`` = retrieval | spin-glass | paramagnet; default:
-        the lowest free energy among the converged branches)."""
-        self.check_level(level)
+        """One saddle point (``branch`` = retrieval | spin-glass | paramagnet; default:
+        the lowest free energy among the converged branches). ``level='1rsb'``: P >= 4, T > 0,
+        started from the RS solution of the same branch (q0 = q1 or x = 1 is the RS manifold)."""
+        level = self.check_level(level)
         d = self.check_params(params)
+        if level == "1rsb":
+            row, c = self._solve_point_1rsb(d, branch=branch, init=init)
+            ops = {k: row[k] for k in ("m", "n", "q0", "q1", "x")}
+            ops["q"] = row["q1"]
+            res = make_result(self.name, level, {k: v for k, v in d.items() if v is not None}, ops,
+                              row["free_energy"], row["energy"], row["entropy"], row["converged"],
+                              row["residual"], row["iterations"], stability={"replicon": row["replicon"]},
+                              branch=row["branch"], message="1RSB via the p-spin engine, per class-average atom",
+                              rs=row["rs"], alpha_eff=float(c["alpha"]), noise_factor=float(c["nu"]),
+                              rho=float(d["rho"]), convention=self.convention)
+            return res.warn_if_unconverged()
         row, c = self._solve_point(d, branch=branch, init=init)
         ops = {"m": row["m"], "n": row["n"], "q": row["q"]}
         if "C" in row:
@@ -368,8 +462,9 @@ class _Learning(TheoryModel):
 
     def solve_batch(self, level="rs", branch=None, init=None, **arrays):
         """Vectorised over broadcast parameter arrays (a loop over points; each point is a
-        small batched Newton over its starting branches)."""
-        self.check_level(level)
+        small batched Newton over its starting branches). RS only."""
+        if self.check_level(level) != "rs":
+            raise ParameterError("solve_batch is RS only; use solve(level='1rsb') per point")
         arrays = dict(arrays)
         names = [p.name for p in self.params] + ["T", "beta"]
         given = {k: np.asarray(v, dtype=object if k == "law" else float) for k, v in arrays.items()
@@ -408,7 +503,8 @@ class _Learning(TheoryModel):
         alpha_c = tau_c / ((P-1)! nu) (times N^(P-1-b) with a sub-saturated load).
         P = 2: bisection on the existence of the AGS-type retrieval solution.
         """
-        self.check_level(level)
+        if self.check_level(level) != "rs":
+            raise ParameterError("capacity is computed at RS (T = 0); 1RSB capacity is not implemented")
         params = dict(params)
         params.pop("T", None)
         params.pop("beta", None)
