@@ -100,18 +100,19 @@ def _arr(*vs):
 # =====================================================================================
 # Replica symmetric
 # =====================================================================================
-def rs_averages(m, c, alpha, beta, n_panel=10):
+def rs_averages(m, c, alpha, beta, n_panel=10, r=None):
     """Gaussian averages of the RS theory at (m, c) (arrays of one shape).
 
     Returns dict: q, r, s_h, Et = E tanh, Ec = beta E sech^2, Eg = (1/beta) E ln 2cosh(beta h),
-    Es4 = beta^2 E sech^4 (inf at T = 0)."""
+    Es4 = beta^2 E sech^4 (inf at T = 0). ``r`` overrides the stationary r = q/(1 - c)^2
+    (used by the gradient check)."""
     m, c, alpha, beta = _arr(m, c, alpha, beta)
     fin = np.isfinite(beta)
     binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
     c = np.clip(c, 0.0, np.minimum(_C_MAX, np.where(fin, beta, np.inf)))
     q = np.clip(1.0 - c * binv, 0.0, 1.0)
     D = 1.0 - c
-    r = q / D ** 2
+    r = q / D ** 2 if r is None else np.broadcast_to(np.asarray(r, float), m.shape)
     s = np.sqrt(alpha * r)
     out = dict(q=q, r=r, s_h=s, D=D, c=c)
     Et = np.empty_like(m)
@@ -177,8 +178,10 @@ def rs_thermo(m, c, alpha, beta):
 # =====================================================================================
 # One-step RSB
 # =====================================================================================
-def rsb_geometry(m, q0, c1, y, alpha, beta):
-    """Derived 1RSB quantities: q1, D0, D1, r0, r1, s0 = sqrt(alpha r0), s1 = sqrt(alpha(r1-r0))."""
+def rsb_geometry(m, q0, c1, y, alpha, beta, r0=None, r1=None):
+    """Derived 1RSB quantities: q1, D0, D1, r0, r1, s0 = sqrt(alpha r0), s1 = sqrt(alpha(r1-r0)).
+
+    ``r0``, ``r1`` override their stationary values (used by the gradient check)."""
     m, q0, c1, y, alpha, beta = _arr(m, q0, c1, y, alpha, beta)
     fin = np.isfinite(beta)
     binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
@@ -188,12 +191,14 @@ def rsb_geometry(m, q0, c1, y, alpha, beta):
     y = np.clip(y, 1e-9, np.where(fin, beta, np.inf))
     D1 = 1.0 - c1
     D0 = D1 - y * (q1 - q0)
-    r0 = q0 / D0 ** 2
-    r1 = (q1 - q0) / (D0 * D1) + r0
+    r0s = q0 / D0 ** 2
+    r1s = (q1 - q0) / (D0 * D1) + r0s
+    r0 = r0s if r0 is None else np.broadcast_to(np.asarray(r0, float), m.shape)
+    r1 = r1s if r1 is None else np.broadcast_to(np.asarray(r1, float), m.shape)
     s0 = np.sqrt(alpha * r0)
     s1 = np.sqrt(np.maximum(alpha * (r1 - r0), 0.0))
     s1 = np.where(fin, s1, np.maximum(s1, _S1_FLOOR))  # T = 0: resolve the delta peak of c1
-    return dict(m=m, q0=q0, q1=q1, c1=c1, y=y, D0=D0, D1=D1, r0=r0, r1=r1, s0=s0, s1=s1,
+    return dict(m=m, q0=q0, q1=q1, c1=c1, y=y, D0=D0, D1=D1, r0=r0, r1=r1, r0s=r0s, r1s=r1s, s0=s0, s1=s1,
                 binv=binv, alpha=alpha, beta=beta, fin=fin)
 
 
@@ -215,7 +220,7 @@ def _inner_zero_T(a, s, y):
     return lnZ, sgn, absh, p0
 
 
-def rsb_averages(g, n_panel=10, n_inner=6, n_outer=6):
+def rsb_averages(g, n_panel=10, n_inner=8, n_outer=8):
     """E_z0 averages of the 1RSB theory for the geometry ``g`` (from :func:`rsb_geometry`).
 
     Returns dict with Et = E0 <tanh>, Et2 = E0 <tanh>^2, Ec = beta E0 <sech^2> (T = 0: 2 E0 p0),
@@ -300,6 +305,100 @@ def rsb_thermo(m, q0, c1, y, alpha, beta):
 
 
 # =====================================================================================
+# hand-coded gradients of beta f in the original variables (checked against SymPy)
+# =====================================================================================
+def rs_gradient(m, q, r, alpha, beta):
+    """d(beta f_RS)/d(m, q, r) at an arbitrary point, built from the solver's RS map:
+    beta (m - E t), (alpha beta^2/2)(q/D^2 - r), (alpha beta^2/2)(E t^2 - q)."""
+    m, q, r, alpha, beta = _arr(m, q, r, alpha, beta)
+    a = rs_averages(m, beta * (1 - q), alpha, beta, r=r)
+    k = alpha * beta ** 2 / 2
+    return {"m": beta * (m - a["Et"]), "q": k * (q / a["D"] ** 2 - r),
+            "r": k * ((1.0 - a["Ec"] / beta) - q)}
+
+
+def rsb_gradient(m, q0, q1, x, r0, r1, alpha, beta):
+    """d(beta f_1RSB)/d(m, q0, q1, x, r0, r1) at an arbitrary point (finite beta), built from
+    the solver's 1RSB map and df/dy (x = y/beta, q1 = 1 - c1/beta)."""
+    m, q0, q1, x, r0, r1, alpha, beta = _arr(m, q0, q1, x, r0, r1, alpha, beta)
+    g = rsb_geometry(m, q0, beta * (1 - q1), beta * x, alpha, beta, r0=r0, r1=r1)
+    av = rsb_averages(g)
+    _, dfdy = rsb_free_energy_parts(g, av)
+    k = alpha * beta ** 2 / 2
+    return {"m": beta * (m - av["Et"]),
+            "q0": k * x * (q0 / g["D0"] ** 2 - r0),
+            "q1": k * (1 - x) * (g["r1s"] - r1),
+            "x": beta ** 2 * dfdy,
+            "r0": k * x * (av["Et2"] - q0),
+            "r1": k * (1 - x) * ((1.0 - av["Ec"] / beta) - q1)}
+
+
+def rsb_beta_f(m, q0, q1, x, r0, r1, alpha, beta):
+    """beta f_1RSB at an arbitrary point (finite beta), as coded for the solver."""
+    g = rsb_geometry(*_arr(m, q0, beta * (1 - np.asarray(q1)), beta * np.asarray(x), alpha, beta),
+                     r0=r0, r1=r1)
+    f, _ = rsb_free_energy_parts(g, rsb_averages(g))
+    return beta * f
+
+
+def _rsb_inner_map(v, p):
+    g = rsb_geometry(v[0], v[1], v[2], p["y"], p["alpha"], p["beta"])
+    av = rsb_averages(g)
+    return np.stack([av["Et"] * (1.0 - p["fixm"]), av["Et2"], av["Ec"]])
+
+
+def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
+    """One 1RSB saddle: (m, q0, c1) solved at fixed y on a log grid (batched), f maximised
+    over y (bounded Brent in ln y), then a full Newton polish. Returns (thermo, residual,
+    converged, iterations)."""
+    fin = np.isfinite(beta)
+    ys = beta * np.geomspace(0.02, 0.95, 10) if fin else np.geomspace(0.05, 300.0, 12)
+    n = ys.size
+    fixm = 0.0 if branch == "retrieval" else 1.0
+    q0i = 0.99 * (q if fin else 1.0) if branch == "retrieval" else 0.5 * q
+    x0 = np.stack([np.full(n, m_rs), np.full(n, q0i), np.full(n, 0.5 * c)])
+    P = lambda yy: {"alpha": np.full(np.size(yy), alpha), "beta": np.full(np.size(yy), beta),
+                    "y": np.atleast_1d(yy), "fixm": np.full(np.size(yy), fixm)}
+    bounds = ([-1.0, 0.0, 0.0], [1.0, 1.0, _C_MAX])
+    r = solve_fixed_point(_rsb_inner_map, x0, P(ys), tol=1e-12, maxiter=40, bounds=bounds)
+    its = int(r.iterations.max())
+    th = rsb_thermo(r.x[0], r.x[1], r.x[2], ys, alpha, beta)
+    f = np.where(r.converged & (th["q1"] - th["q0"] > 1e-7), th["free_energy"], -np.inf)
+    k = int(np.argmax(f))
+    if not np.isfinite(f[k]):
+        return th, np.inf, False, its
+    state = {"x": r.x[:, k].copy(), "its": 0}
+
+    def negf(u):
+        rr = solve_fixed_point(_rsb_inner_map, state["x"][:, None], P(math.exp(u)), tol=1e-12,
+                               maxiter=40, bounds=bounds)
+        state["its"] += int(rr.iterations[0])
+        t = rsb_thermo(*rr.x[:, 0], math.exp(u), alpha, beta)
+        if not rr.converged[0] or t["q1"] - t["q0"] <= 1e-7:
+            return 1e3
+        state["x"] = rr.x[:, 0]
+        return -float(t["free_energy"])
+    lo = math.log(ys[max(k - 1, 0)])
+    hi = math.log(ys[min(k + 1, n - 1)])
+    opt = optimize.minimize_scalar(negf, bounds=(lo, hi), method="bounded", options={"xatol": 1e-7})
+    yb = math.exp(opt.x)
+    negf(opt.x)
+    x4 = np.concatenate([state["x"], [yb]])[:, None]
+    pr = {"alpha": np.array([alpha]), "beta": np.array([beta]), "fixm": np.array([fixm])}
+    rp = solve_fixed_point(rsb_map, x4, pr, tol=tol, maxiter=15,
+                           bounds=([-1.0, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
+    its += state["its"] + int(rp.iterations[0])
+    xf = rp.x[:, 0] if rp.converged[0] else x4[:, 0]
+    th = rsb_thermo(*xf, alpha, beta)
+    G = rsb_map(xf[:, None], pr)[:, 0] - xf
+    res = float(np.max(np.abs(G)))
+    ok = bool(res <= max(tol, 1e-9)) and th["q1"] - th["q0"] > 1e-7
+    if fin and th["x"] > 1 - 1e-6:
+        ok = False
+    return {kk: float(v) for kk, v in th.items()}, res, ok, its
+
+
+# =====================================================================================
 # The model
 # =====================================================================================
 def _classify(m, q, tol=1e-7):
@@ -370,7 +469,7 @@ class Hopfield(TheoryModel):
         return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
 
     # --------------------------------------------------------------- 1RSB batch
-    def _rsb_batch(self, branch, alpha, beta, init=None, tol=1e-10, maxiter=60):
+    def _rsb_batch(self, branch, alpha, beta, init=None, tol=1e-10, maxiter=25):
         alpha, beta = _arr(alpha, beta)
         shape = alpha.shape
         al, be = alpha.ravel(), beta.ravel()
@@ -436,9 +535,17 @@ class Hopfield(TheoryModel):
                 out["rsb"][j] = ok
                 out["branch"][j] = str(_classify(np.array(th["m"]), np.array(th["q1"])))
             elif chosen[k] is not None:
-                # no 1RSB saddle resolved: keep the RS numbers but flag them
-                out["converged"][j] = False
-                out["residual"][j] = chosen[k][1]
+                # Newton from the fixed starts failed: maximise f over y with the inner
+                # equations solved at fixed y (robust), then polish with full Newton
+                th, res, ok, its = _rsb_point_by_y(branch, al[j], be[j], m_rs[k], q[k], c[k], tol)
+                out["iterations"][j] += its
+                if ok:
+                    for kk in ("m", "q0", "q1", "x", "y", "r0", "r1", "free_energy", "energy", "entropy"):
+                        out[kk][j] = th[kk]
+                    out["rsb"][j] = True
+                    out["branch"][j] = str(_classify(np.array(th["m"]), np.array(th["q1"])))
+                out["converged"][j] = ok
+                out["residual"][j] = res if ok else max(res, chosen[k][1])
             # else: only the RS (trivial) saddle was found: 1RSB = RS, keep the RS values
         return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
 

@@ -1,0 +1,298 @@
+"""Hopfield (AGS) replica theory: published and exact values, limits, SymPy gradients, CLI."""
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import optimize
+
+from statmech_nn.core.errors import NotConvergedWarning, ParameterError
+from statmech_nn.theory import get_model
+from statmech_nn.theory import hopfield as H
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def hop():
+    return get_model("hopfield")
+
+
+@pytest.fixture(scope="module")
+def deriv():
+    spec = importlib.util.spec_from_file_location("deriv_hopfield", ROOT / "derivations" / "hopfield.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# ----------------------------------------------------------------------------- capacity
+def test_rs_capacity_ags(hop):
+    r = hop.capacity("rs")
+    assert r.converged and r.residual < 1e-12
+    # AGS: alpha_c = 0.138 (0.1379); the T = 0 RS equations give 0.1379055665 (mpmath, 30 digits)
+    assert abs(r.alpha_c - 0.137905566495) < 1e-9
+    assert round(r.alpha_c, 6) == 0.137906
+    # m(alpha_c): AGS quote 0.967; the same equations give 0.96741712 (see docs/hopfield.md)
+    assert abs(r.order_parameters["m"] - 0.9674171157) < 1e-7
+    assert round(r.order_parameters["m"], 3) == 0.967
+
+
+def test_rs_capacity_is_the_solver_fold(hop):
+    ac = hop.capacity("rs").alpha_c
+    below = hop.solve("rs", "retrieval", alpha=ac * (1 - 1e-6), T=0)
+    assert below.converged and below.branch == "retrieval"
+    assert abs(below.order_parameters["m"] - 0.96742) < 5e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotConvergedWarning)
+        above = hop.solve("rs", "retrieval", alpha=ac * (1 + 1e-4), T=0)
+    assert above.branch != "retrieval" or not above.converged
+
+
+def test_1rsb_capacity_steffan_kuehn(hop):
+    r = hop.capacity("1rsb")
+    assert r.converged
+    # Steffan & Kuehn (1994): 0.138186; slightly above RS
+    assert abs(r.alpha_c - 0.138186) < 2e-6
+    assert r.alpha_c > hop.capacity("rs").alpha_c
+    op = r.order_parameters
+    assert op["q1"] == 1.0 and 0.99 < op["q0"] < 1.0 and op["y"] > 0
+
+
+# ----------------------------------------------------------------------------- exact results
+@pytest.mark.parametrize("alpha,T", [(0.05, 1.5), (0.3, 1.8), (0.0, 1.2), (0.5, 3.0)])
+def test_paramagnet_exact_free_energy(hop, alpha, T):
+    beta = 1 / T
+    r = hop.solve("rs", "paramagnet", alpha=alpha, T=T)
+    assert r.converged and r.branch == "paramagnet"
+    exact = math.log(2) - alpha / 2 * math.log(1 - beta) - alpha * beta / 2
+    assert abs(-beta * r.free_energy - exact) < 1e-10
+    e_exact = alpha / 2 - alpha / (2 * (1 - beta))   # -d(-beta f)/d beta
+    assert abs(r.energy - e_exact) < 1e-10
+    assert abs(r.entropy - beta * (e_exact + exact / beta)) < 1e-9
+    # above T_g the selected state is the paramagnet
+    sel = hop.solve("rs", alpha=alpha, T=T)
+    assert sel.branch == "paramagnet" and abs(sel.free_energy - r.free_energy) < 1e-12
+
+
+def test_spin_glass_line(hop):
+    pl = hop.phase_lines("rs", n=5, lines=["spin_glass"])["spin_glass"]
+    np.testing.assert_allclose(pl["T"], 1 + np.sqrt(pl["alpha"]), atol=1e-10)
+    # the SG saddle appears continuously at T_g
+    a = 0.2
+    Tg = 1 + math.sqrt(a)
+    lo = hop.solve("rs", "spin-glass", alpha=a, T=Tg * 0.98)
+    hi = hop.solve("rs", "spin-glass", alpha=a, T=Tg * 1.02)
+    assert lo.order_parameters["q"] > 1e-3 and hi.order_parameters["q"] < 1e-8
+
+
+def test_retrieval_global_minimum_T0(hop):
+    # AGS: retrieval states are global minima for alpha < 0.051 at T = 0
+    df = lambda a: H._f_retrieval(hop, "rs", a, 0.0) - H._f_glass(hop, "rs", a, 0.0)
+    ac = optimize.brentq(df, 0.03, 0.1, xtol=1e-9)
+    assert abs(ac - 0.05185) < 1e-4
+    # at 1RSB the spin glass is higher in f, so retrieval stays the global minimum further
+    df1 = lambda a: H._f_retrieval(hop, "1rsb", a, 0.0) - H._f_glass(hop, "1rsb", a, 0.0)
+    assert df1(ac) < 0
+
+
+# ----------------------------------------------------------------------------- limits
+def test_rs_zero_temperature_limit(hop):
+    for a in (0.05, 0.12):
+        r0 = hop.solve("rs", "retrieval", alpha=a, T=0)
+        rT = hop.solve("rs", "retrieval", alpha=a, T=1e-3)
+        assert abs(rT.order_parameters["m"] - r0.order_parameters["m"]) < 1e-5
+        assert abs(rT.energy - r0.energy) < 1e-5
+        assert abs(rT.entropy - r0.entropy) < 2e-3
+        assert abs(rT.free_energy - (r0.free_energy - 1e-3 * r0.entropy)) < 1e-5
+        # closed-form T = 0 relations: e0 = f0 = -m^2/2 - alpha (r - 1)/2
+        o = r0.order_parameters
+        assert abs(r0.free_energy - (-o["m"] ** 2 / 2 - a * (o["r"] - 1) / 2)) < 1e-12
+    sg0 = hop.solve("rs", "spin-glass", alpha=0.1, T=0)
+    sgT = hop.solve("rs", "spin-glass", alpha=0.1, T=1e-3)
+    assert abs(sg0.free_energy - sgT.free_energy) < 1e-4
+    # RS T = 0 spin-glass: C = a/(1 + a), a = sqrt(2/(pi alpha))
+    aa = math.sqrt(2 / (math.pi * 0.1))
+    assert abs(sg0.order_parameters["r"] - (1 + aa) ** 2) < 1e-9
+
+
+def test_1rsb_zero_temperature_limit(hop):
+    # q1 -> 1 and x -> 0 with c1 = beta(1 - q1) and y = beta x finite; corrections are O(T),
+    # so compare the linear extrapolation from T = 0.004, 0.002 with the T = 0 equations
+    r0 = hop.solve("1rsb", "spin-glass", alpha=0.1, T=0)
+    ra = hop.solve("1rsb", "spin-glass", alpha=0.1, T=0.004)
+    rb = hop.solve("1rsb", "spin-glass", alpha=0.1, T=0.002)
+    assert r0.converged and ra.converged and rb.converged
+    o0, oa, ob = r0.order_parameters, ra.order_parameters, rb.order_parameters
+    for k in ("q0", "y"):
+        assert abs(2 * ob[k] - oa[k] - o0[k]) < 1e-3, k
+    assert abs(2 * rb.energy - ra.energy - r0.energy) < 1e-5
+    assert abs(rb.free_energy - (r0.free_energy - 0.002 * r0.entropy)) < 1e-4
+    assert abs(rb.entropy - r0.entropy) < 5e-3
+
+
+@pytest.mark.parametrize("branch,alpha,T", [("retrieval", 0.08, 0.3), ("spin-glass", 0.1, 0.5)])
+def test_rs_energy_is_dbetaf_dbeta(hop, branch, alpha, T):
+    b, h = 1 / T, 1e-4
+    fp = hop.solve("rs", branch, alpha=alpha, beta=b + h).free_energy * (b + h)
+    fm = hop.solve("rs", branch, alpha=alpha, beta=b - h).free_energy * (b - h)
+    r = hop.solve("rs", branch, alpha=alpha, beta=b)
+    assert abs((fp - fm) / (2 * h) - r.energy) < 1e-6
+    assert abs(r.entropy - b * (r.energy - r.free_energy)) < 1e-10
+
+
+@pytest.fixture(scope="module")
+def sg_1rsb_finite_T(hop):
+    return hop.solve("1rsb", "spin-glass", alpha=0.2, T=0.8), hop.solve("rs", "spin-glass", alpha=0.2, T=0.8)
+
+
+def test_1rsb_energy_is_dbetaf_dbeta(sg_1rsb_finite_T):
+    # at a saddle, e = d(beta f)/d beta at fixed order parameters (stationarity)
+    r, _ = sg_1rsb_finite_T
+    assert r.converged
+    o, b, h = r.order_parameters, r.params["beta"], 1e-5
+    args = (o["m"], o["q0"], o["q1"], o["x"], o["r0"], o["r1"], 0.2)
+    d = (float(H.rsb_beta_f(*args, b + h)) - float(H.rsb_beta_f(*args, b - h))) / (2 * h)
+    assert abs(d - r.energy) < 1e-7
+    assert abs(float(H.rsb_beta_f(*args, b)) / b - r.free_energy) < 1e-12
+
+
+# ----------------------------------------------------------------------------- 1RSB vs RS
+@pytest.mark.parametrize("branch,alpha,T", [("spin-glass", 0.1, 0.0), ("retrieval", 0.137, 0.0)])
+def test_free_energy_ordering_rs_le_1rsb(hop, branch, alpha, T):
+    rs = hop.solve("rs", branch, alpha=alpha, T=T)
+    r1 = hop.solve("1rsb", branch, alpha=alpha, T=T)
+    assert r1.converged and r1.branch == branch
+    o = r1.order_parameters
+    assert o["q0"] < o["q1"] and 0 <= o["x"] < 1
+    assert r1.free_energy > rs.free_energy + 1e-7
+
+
+def test_free_energy_ordering_finite_T(sg_1rsb_finite_T):
+    r1, rs = sg_1rsb_finite_T
+    assert r1.converged and r1.branch == "spin-glass"
+    assert rs.stability["replicon"] > 1          # RS spin glass is AT-unstable
+    o = r1.order_parameters
+    assert 0 < o["q0"] < o["q1"] < 1 and 0 < o["x"] < 1
+    assert r1.free_energy > rs.free_energy + 1e-5
+
+
+def test_1rsb_sg_T0_has_q0_nonzero(hop):
+    # the trap: q0 = 0 is a stationary point too, with a lower (wrong) free energy
+    r = hop.solve("1rsb", "spin-glass", alpha=0.05, T=0)
+    assert 0.5 < r.order_parameters["q0"] < 0.6
+    g = H.rsb_geometry(0.0, 0.0, 0.68943228, 0.15466211, 0.05, np.inf)
+    f_q0zero, _ = H.rsb_free_energy_parts(g, H.rsb_averages(g))
+    assert r.free_energy > float(f_q0zero) + 1e-3
+
+
+def test_1rsb_reduces_to_rs(deriv):
+    rng = np.random.default_rng(7)
+    rs_v, rsb_v = deriv.rs_value(), deriv.rsb_value()
+    for _ in range(3):
+        m, q, r, al, be = rng.uniform(0, 1), rng.uniform(0.4, 0.9), rng.uniform(0.2, 2), rng.uniform(0.05, 0.4), rng.uniform(0.5, 1.5)
+        q1, r1, x = rng.uniform(q, 1), r + rng.uniform(0.1, 1), rng.uniform(0.2, 0.9)
+        ref = rs_v(m, q, r, al, be)
+        # x = 1 (any q1, r1) and q0 = q1, r0 = r1 (any x) both give the RS free energy
+        for args in ((m, q, q1, 1.0, r, r1, al, be), (m, q, q, x, r, r, al, be)):
+            assert abs(rsb_v(*args) - ref) < 1e-11
+            assert abs(float(H.rsb_beta_f(*args)) - ref) < 1e-10
+        # and the package's RS free energy at the stationary r equals the SymPy one
+        c = be * (1 - q)
+        assert abs(be * float(H.rs_free_energy(m, c, al, be)) - rs_v(m, q, q / (1 - c) ** 2, al, be)) < 1e-11
+
+
+# ----------------------------------------------------------------------------- SymPy gradients
+def test_rs_equations_equal_sympy_gradient(deriv):
+    grad = deriv.rs_gradient()
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        be = rng.uniform(0.3, 2.5)
+        p = (rng.uniform(-1, 1), rng.uniform(max(0.05, 1 - 0.9 / be), 0.95), rng.uniform(0.1, 3),
+             rng.uniform(0.01, 0.5), be)
+        a, b = grad(*p), H.rs_gradient(*p)
+        for k in a:
+            assert abs(a[k] - float(b[k])) < 1e-10, (k, p)
+
+
+def test_1rsb_equations_equal_sympy_gradient(deriv):
+    grad = deriv.rsb_gradient()
+    rng = np.random.default_rng(2)
+    for _ in range(4):
+        be = rng.uniform(0.5, 2)
+        q1 = rng.uniform(max(0.3, 1 - 0.8 / be), 0.95)
+        r0 = rng.uniform(0.1, 2)
+        p = (rng.uniform(0, 1), rng.uniform(0, q1), q1, rng.uniform(0.2, 0.9), r0,
+             r0 + rng.uniform(0.1, 2), rng.uniform(0.05, 0.5), be)
+        a, b = grad(*p), H.rsb_gradient(*p)
+        for k in a:
+            assert abs(a[k] - float(b[k])) < 1e-10, (k, p)
+
+
+# ----------------------------------------------------------------------------- batch API
+def test_solve_batch_matches_solve_and_flags(hop):
+    al = np.array([0.05, 0.1, 0.3])
+    T = np.array([0.2, 0.0, 2.0])
+    b = hop.solve_batch("rs", None, alpha=al, T=T)
+    assert b["converged"].all()
+    assert list(b["branch"]) == ["retrieval", "spin-glass", "paramagnet"]
+    for i in range(3):
+        r = hop.solve("rs", alpha=al[i], T=T[i])
+        assert abs(r.free_energy - b["free_energy"][i]) < 1e-12
+    raw = hop._rs_batch("retrieval", np.array([0.1375]), np.array([np.inf]), maxiter=1)
+    assert not raw["converged"][0] and raw["residual"][0] > 1e-11
+
+
+def test_unconverged_is_flagged():
+    r = H.make_result("hopfield", "rs", {}, {"m": 0.1}, 0, 0, 0, False, 1e-3, 5)
+    with pytest.warns(NotConvergedWarning):
+        r.warn_if_unconverged()
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kw,name", [({"alpha": -0.1, "T": 0.1}, "alpha"), ({"alpha": 0.1, "T": -1}, "T"),
+                                     ({"alpha": 0.1, "beta": 0}, "beta")])
+def test_bad_parameters(hop, kw, name):
+    with pytest.raises(ParameterError, match=name):
+        hop.solve("rs", **kw)
+
+
+def test_bad_level_and_branch(hop):
+    with pytest.raises(ParameterError, match="level"):
+        hop.solve("2rsb", alpha=0.1, T=0.1)
+    with pytest.raises(ParameterError, match="level"):
+        hop.capacity("frsb")
+    with pytest.raises(ParameterError, match="branch"):
+        hop.solve("rs", "ferro", alpha=0.1, T=0.1)
+    with pytest.raises(ParameterError, match="alpha"):
+        hop.solve_batch("rs", "retrieval", alpha=np.array([0.1, -0.2]), T=np.array([0.1, 0.1]))
+
+
+# ----------------------------------------------------------------------------- CLI
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_cli_solve_1rsb_json():
+    p = _cli("solve", "hopfield", "--alpha", "0.05", "--T", "0.2", "--level", "1rsb", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    for k in ("order_parameters", "free_energy", "energy", "entropy", "converged", "residual", "iterations"):
+        assert k in d
+    assert d["converged"] and d["branch"] == "retrieval"
+    assert {"m", "q0", "q1", "x"} <= set(d["order_parameters"])
+
+
+def test_cli_capacity_and_errors():
+    p = _cli("capacity", "hopfield", "--level", "rs", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert abs(d["alpha_c"] - 0.137906) < 1e-6 and abs(d["order_parameters"]["m"] - 0.96742) < 1e-5
+    p = _cli("solve", "hopfield", "--alpha", "-1", "--T", "0.1", "--json")
+    assert p.returncode == 2 and "alpha" in p.stderr and "Traceback" not in p.stderr
