@@ -243,3 +243,29 @@ def test_hopfield_sweep_serial_equals_processes(tmp_path, pool):
     b = sweep("hopfield", executor=pool, **kw)
     xr.testing.assert_identical(a, b)
     assert a.attrs["model"] == "hopfield" and a["converged"].values.mean() > 0.5
+
+
+def worker_env(x):
+    """Reports the worker's thread settings and whether it is a child process."""
+    import os as _os
+    return {"numba": int(_os.environ.get("NUMBA_NUM_THREADS", "-1")),
+            "omp": int(_os.environ.get("OMP_NUM_THREADS", "-1")), "pid": _os.getpid()}
+
+
+def test_process_workers_single_threaded(pool):
+    before = os.environ.get("NUMBA_NUM_THREADS")
+    ds = sweep(worker_env, executor=pool, cache=False, quiet=True, block_points=1,
+               x=np.arange(6.0))
+    # block 0 warms caches in the parent before the fan-out; the others ran in the workers
+    assert int(ds["pid"][0]) == os.getpid()
+    assert os.getpid() not in ds["pid"].values[1:].tolist()
+    assert (ds["numba"][1:] == 1).all() and (ds["omp"][1:] == 1).all()
+    assert os.environ.get("NUMBA_NUM_THREADS") == before  # the parent's environment is untouched
+
+
+def test_progress_bar(capsys):
+    sweep("curie-weiss", executor="serial", cache=False, progress=True, block_points=12, **CW_AXES)
+    err = capsys.readouterr().err
+    assert "48/48" in err and "pt/s" in err
+    sweep("curie-weiss", executor="serial", cache=False, quiet=True, **CW_AXES)
+    assert capsys.readouterr().err == ""
