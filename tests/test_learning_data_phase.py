@@ -55,8 +55,4 @@ def test_phase_diagram_regions():
     assert 0.9 < ds.m.values[0, 0] < 1 and math.isnan(ds.m.values[1, 0])
 
 
-@pytest.mark.parametrize("name", ["learning-scaling", "learning-archetypes"])
-def test_recipes_tiny(tmp_path, name):
-    from statmech_nn.figures import build
-    paths = build(name, outdir=tmp_path, scale="tiny")
-    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+# the learning figure recipes are built at scale 'tiny' by tests/test_figures.py (every recipe)

@@ -8,13 +8,13 @@ CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi~..xi~ s..s (supervised; unsupervi
         "example, weight 1/(M R^(P/2))), K = alpha N^(P-1); T multiplies H (note's T x 2/P!)")
 
 _SCALE = {
-    "tiny": dict(Ms=[1, 10], mc_N=200, mc_sweeps=10, n_fine=12, seeds=1, grid=4, Tmc=[0.03], pd_mc=[(0.005, 0.02)], pd_N=24, rs=4, Ns=4, data_n=40,
+    "tiny": dict(Ms=[1, 10], mc_N=200, mc_sweeps=10, n_fine=8, seeds=1, grid=3, n_thr=3, Tmc=[0.03], pd_mc=[(0.005, 0.02)], pd_N=24, rs=4, Ns=4, data_n=40,
                  data_Ms=[3, 10], side=16),
-    "quick": dict(Ms=[1, 2, 3, 5, 8, 12, 20, 30, 50, 80], mc_N=1000, mc_sweeps=60, n_fine=50, seeds=2, grid=22,
+    "quick": dict(Ms=[1, 2, 3, 5, 8, 12, 20, 30, 50, 80], mc_N=1000, mc_sweeps=60, n_fine=50, seeds=2, grid=22, n_thr=10,
                   Tmc=[0.01, 0.03, 0.05, 0.06], pd_mc=[(0.002, 0.02), (0.01, 0.02), (0.02, 0.01), (0.03, 0.005),
                                                     (0.01, 0.06), (0.035, 0.03)], pd_N=40,
                   rs=8, Ns=8, data_n=150, data_Ms=[2, 5, 10, 20, 40, 80], side=28),
-    "full": dict(Ms=list(np.unique(np.geomspace(1, 200, 25).astype(int))), mc_N=3000, mc_sweeps=200, n_fine=120,
+    "full": dict(Ms=list(np.unique(np.geomspace(1, 200, 25).astype(int))), mc_N=3000, mc_sweeps=200, n_fine=120, n_thr=25,
                  Tmc=[0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.065], pd_N=60,
                  pd_mc=[(a, t) for a in (0.002, 0.01, 0.02, 0.03) for t in (0.0, 0.02, 0.04, 0.06)],
                  seeds=4, grid=50, rs=14, Ns=14, data_n=400, data_Ms=[2, 3, 5, 10, 20, 40, 80, 160, 320],
@@ -137,7 +137,7 @@ def phase(outdir, scale):
     for k, name in ph.PHASES.items():
         axes[0].plot([], [], "s", color=cols[k], label=name)
     axes[0].legend(loc="upper right")
-    al = np.linspace(0.001, 0.03, max(4, cfg["grid"] // 2))
+    al = np.linspace(0.001, 0.03, cfg["n_thr"])
     for proto, ls in (("supervised", "-"), ("unsupervised", "--")):
         Mc = ph.threshold_curve(proto, P, al, r=0.5, law="binomial")
         axes[2].plot(al, Mc, ls=ls, marker=".", label=proto)
