@@ -191,3 +191,12 @@ def test_cli_contract():
     assert rc == 0 and "eps1" in d and "eps2" in d and "q2" in d["order_parameters"]
     rc, _, err = _cli("solve", "continual", "--alpha1", "1", "--alpha2", "0", "--r0", "-2", "--T", "0.1")
     assert rc == 2 and "r0" in err
+
+
+def test_continual_chain_three_tasks():
+    ch = C.continual_chain([0.5, 0.4, 0.0], r0=0.5, gamma=1.0, T=0.2)
+    two = Continual().solve(alpha1=0.5, alpha2=0.4, r0=0.5, gamma=1.0, T=0.2)
+    assert abs(ch[1]["eps"][0] - two["eps1"]) < 1e-10 and abs(ch[1]["eps"][1] - two["eps2"]) < 1e-10
+    # no task-3 data: overlap with teacher 3 is r0 times the overlap with teacher 2
+    p = ch[2]["p"]
+    assert len(p) == 3 and abs(p[2] - 0.5 * p[1]) < 1e-12

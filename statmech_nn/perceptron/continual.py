@@ -232,3 +232,115 @@ class Continual(TheoryModel):
             rows.append(o)
             x0, prev = (x, a2) if conv else (None, prev)
         return rows, t1
+
+
+# ---- chains of more than two tasks -------------------------------------------------------
+def _expand(atoms, r0):
+    """Atoms (t, W, S) with S[:, l] = sign of teacher l+1 relative to teacher 1 -> atoms
+    for the next teacher (one more column; each atom split by B = +-1)."""
+    t, W, S = atoms
+    pB = np.concatenate([np.full(t.size, 0.5 * (1 + r0)), np.full(t.size, 0.5 * (1 - r0))])
+    Sn = np.concatenate([S, S], axis=0)
+    newcol = Sn[:, -1] * np.concatenate([np.ones(t.size), -np.ones(t.size)])
+    keep = pB > 0
+    return (np.concatenate([t, t])[keep], (np.concatenate([W, W]) * pB)[keep],
+            np.column_stack([Sn, newcol])[keep])
+
+
+def chain_site(qh, rh, Qh, kappa, ex_atoms, n_panel=6, want_density=False):
+    """Site averages for the current task given expanded atoms (t_j, P_j, S_j); the current
+    teacher's sign is the last column of S. Returns moments, the overlaps p_l of sign(m)
+    with every teacher so far and, with ``want_density``, the next reference atoms."""
+    t, P, S = ex_atoms
+    tau = S[:, -1]
+    b = math.sqrt(max(qh, 0.0))
+    c = tau * rh + kappa * t
+    hx, wx = kink_nodes(c, np.full(c.shape, b), np.ones_like(c), n_panel=n_panel)
+    spl, h0 = site_table(Qh - 0.5 * qh, kappa, float(np.max(np.abs(hx))))
+    v = spl(np.arcsinh(hx / h0))
+    Ex = np.einsum("kn,knf->kf", wx, v)
+    out = dict(lnZ=float(P @ Ex[:, 0] - kappa * (P @ (log_cosh(t) + math.log(2.0)))),
+               q=float(P @ np.einsum("kn,kn->k", wx, v[..., 1] ** 2)),
+               R=float(P @ (tau * Ex[:, 1])), Q=float(P @ Ex[:, 2]),
+               p=[float(P @ (S[:, l] * Ex[:, 3])) for l in range(S.shape[1])])
+    if want_density:
+        tg, logw, m = t_rule()
+        A = Qh - 0.5 * qh
+        base = logw + A * m * m + kappa * binary_entropy_t(tg)
+        combos, inv = np.unique(S, axis=0, return_inverse=True)
+        inv = np.ravel(inv)
+        dens = np.zeros((combos.shape[0], tg.size))
+        for k0 in range(0, c.size, 64):
+            sl = slice(k0, k0 + 64)
+            lw = base + hx[sl, :, None] * m
+            lw -= lw.max(-1, keepdims=True)
+            p = np.exp(lw)
+            p /= p.sum(-1, keepdims=True)
+            contrib = np.einsum("kn,knj->kj", wx[sl] * P[sl, None], p)
+            np.add.at(dens, inv[sl], contrib)
+        ts, Ws, Ss = [], [], []
+        for ci in range(combos.shape[0]):
+            keep = dens[ci] > 1e-15 * dens.max()
+            ts.append(tg[keep])
+            Ws.append(dens[ci, keep])
+            Ss.append(np.tile(combos[ci], (int(keep.sum()), 1)))
+        W = np.concatenate(Ws)
+        out["next_atoms"] = (np.concatenate(ts), W / W.sum(), np.concatenate(Ss, axis=0))
+    return out
+
+
+def continual_chain(alphas, r0, gamma, T, gamma1=0.0, step=0.5):
+    """Sequence of tasks t = 1..K (teacher t+1 = B * teacher t, overlap r0), each learned
+    with KL weight gamma to the previous task's Gibbs sample (Franz-Parisi at every step).
+
+    Returns a list (one dict per task) with the order parameters of that task and
+    ``eps`` = [arccos(p_l)/pi for every teacher l <= t] after learning task t."""
+    r0 = float(Continual().params[2].check(r0))
+    beta = 1.0 / float(T)
+    if not math.isfinite(beta) or beta <= 0:
+        raise ParameterError("T must be in (0, inf) for continual_chain")
+    t1, _ = Continual().task1(alphas[0], beta, gamma1)
+    tj, W = reference_atoms(t1["q_hat"], t1["r_hat"], t1["Q_hat"], beta * gamma1)
+    atoms = (tj, W, np.ones((tj.size, 1)))
+    res = [dict(task=1, q=t1["q"], R=t1["R"], Q=t1["Q"], p=[t1["p"]],
+                eps=[t1["generalization_error"]], converged=True)]
+    if len(alphas) > 1:
+        # next reference: the task-1 Gibbs sample, on the t grid (already the atoms)
+        pass
+    kappa = beta * gamma
+    for k, a in enumerate(alphas[1:], start=2):
+        ex = _expand(atoms, r0)
+
+        def F(x, prm):
+            out = np.empty_like(x)
+            for j in range(x.shape[1]):
+                q, R, Q = _clamp(x[0, j], x[1, j], x[2, j])
+                if prm["alpha"][j] > 0:
+                    qh, rh, Qh, _, _ = (float(np.squeeze(v)) for v in _hats(q, R, Q, prm["alpha"][j], beta))
+                else:
+                    qh = rh = Qh = 0.0
+                s = chain_site(qh, rh, Qh, kappa, ex)
+                out[:, j] = (s["q"], s["R"], s["Q"])
+            return out
+
+        x0 = F(np.array([[0.5], [0.0], [0.6]]), {"alpha": np.array([0.0])})
+        n = int(math.ceil(a / step))
+        conv, resid = True, 0.0
+        for aa in (np.linspace(a / n, a, n) if n else []):
+            r = solve_fixed_point(F, x0, {"alpha": np.array([aa])}, tol=1e-10, maxiter=60,
+                                  bounds=([0.0, -1.0, 0.0], [1.0, 1.0, 1.0]))
+            conv, resid = bool(r.converged[0]), float(r.residual[0])
+            if conv:
+                x0 = r.x
+        q, R, Q = _clamp(*x0[:, 0])
+        if a > 0:
+            qh, rh, Qh, _, _ = (float(np.squeeze(v)) for v in _hats(q, R, Q, a, beta))
+        else:
+            qh = rh = Qh = 0.0
+        s = chain_site(qh, rh, Qh, kappa, ex, want_density=k < len(alphas))
+        res.append(dict(task=k, q=float(x0[0, 0]), R=float(x0[1, 0]), Q=float(x0[2, 0]), p=s["p"],
+                        eps=[float(eps_from_overlap(p)) for p in s["p"]], converged=conv,
+                        residual=resid, q_hat=qh, r_hat=rh, Q_hat=Qh))
+        if k < len(alphas):
+            atoms = s["next_atoms"]
+    return res
