@@ -165,7 +165,8 @@ class FieldNet:
     def accuracy(self, x, y, mode="binary", rng=None, chunk=4096):
         hits = 0
         for s in range(0, len(y), chunk):
-            hits += int(np.sum(np.argmax(self.logits(x[s:s + chunk], mode, rng), 1) == y[s:s + chunk]))
+            pred = np.argmax(self.logits(x[s:s + chunk], mode, rng), 1)
+            hits += int(np.sum(pred == y[s:s + chunk]))
         return hits / max(len(y), 1)
 
     # -- regularisers -------------------------------------------------------------------------
@@ -213,7 +214,8 @@ class FieldNet:
                 for l in range(L - 1, -1, -1):
                     a_prev, mu, s2, z = cache[l]
                     n = a_prev.shape[1]
-                    F[l] += (self.beta * s2) ** 2 * ((w * delta * delta).T @ (a_prev * a_prev)) / n
+                    sq = (w * delta * delta).T @ (a_prev * a_prev)
+                    F[l] += (self.beta * s2) ** 2 * sq / n
                     if l > 0:
                         delta = (delta @ mu / np.sqrt(n)) * (cache[l - 1][3] > 0)
         return [(f / len(x)).astype(self.dtype) for f in F]

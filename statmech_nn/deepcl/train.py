@@ -86,7 +86,8 @@ class ContinualResult(dict):
         E = self["acc_epoch"].shape[0]
         ds = xr.Dataset(
             {"acc_epoch": (("epoch", "task"), self["acc_epoch"],
-                           {"long_name": "test accuracy after each epoch (NaN: task not yet seen)"}),
+                           {"long_name": "test accuracy after each epoch "
+                                         "(NaN: task not yet seen)"}),
              "acc_matrix": (("after_task", "task"), self["acc_matrix"],
                             {"long_name": "test accuracy on task j after training task i"}),
              "average_accuracy": (("after_task",), np.asarray(self["average_accuracy"]),
