@@ -151,9 +151,7 @@ def test_continual_solve_end_to_end():
     r = m.solve(alpha1=0.5, alpha2=0.5, r0=0.5, gamma=1.0, T=0.2)
     assert r.converged
     assert r["eps2"] < r0["eps2"]   # learning task 2
-    assert r["eps1"] > r0["eps1"] - 1e-12 or r["eps1"] < 0.5  # sanity: a valid error
-    r1 = m.solve(alpha1=0.5, alpha2=0.5, r0=1.0, gamma=1.0, T=0.2)
-    assert abs(r1["eps1"] - r1["eps2"]) < 1e-12
+    assert 0 < r["eps1"] < 0.5
 
 
 def test_continual_table_accuracy():
