@@ -10,7 +10,7 @@ CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi~..xi~ s..s (supervised; unsupervi
 _SCALE = {
     "tiny": dict(Ms=[1, 10], mc_N=200, mc_sweeps=10, n_fine=8, seeds=1, grid=3, n_thr=3, Tmc=[0.03], pd_mc=[(0.005, 0.02)], pd_N=24, rs=4, Ns=4, data_n=40,
                  data_Ms=[3, 10], side=16),
-    "quick": dict(Ms=[1, 2, 3, 5, 8, 12, 20, 30, 50, 80], mc_N=1000, mc_sweeps=60, n_fine=50, seeds=2, grid=22, n_thr=10,
+    "quick": dict(Ms=[1, 2, 3, 5, 10, 20, 40, 80], mc_N=1000, mc_sweeps=60, n_fine=30, seeds=2, grid=14, n_thr=10,
                   Tmc=[0.01, 0.03, 0.05, 0.06], pd_mc=[(0.002, 0.02), (0.01, 0.02), (0.02, 0.01), (0.03, 0.005),
                                                     (0.01, 0.06), (0.035, 0.03)], pd_N=40,
                   rs=8, Ns=8, data_n=150, data_Ms=[2, 5, 10, 20, 40, 80], side=28),
