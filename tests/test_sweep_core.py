@@ -269,3 +269,25 @@ def test_progress_bar(capsys):
     assert "48/48" in err and "pt/s" in err
     sweep("curie-weiss", executor="serial", cache=False, quiet=True, **CW_AXES)
     assert capsys.readouterr().err == ""
+
+
+def test_zarr_store_region_writes_and_resume(tmp_path, pool):
+    pytest.importorskip("zarr")
+    import zarr
+    kw = dict(cache=False, quiet=True, **CW_AXES)
+    ref = sweep("curie-weiss", executor="serial", **kw)
+    out = tmp_path / "d.zarr"
+    ds = sweep("curie-weiss", executor=pool, out=out, **kw)
+    xr.testing.assert_identical(ref, ds)
+    assert status(out) == {"done": 48, "total": 48, "block_files": 0}
+    # forget two lines, as if killed: only they are recomputed, result identical
+    g = zarr.open_group(str(out), mode="r+")
+    d = g["sweep_done"][:]
+    d[2:] = False
+    g["sweep_done"][:] = d
+    g.attrs["sweep_complete"] = 0
+    s = Sweep("curie-weiss", executor="serial", out=out, **kw)
+    xr.testing.assert_identical(ref, s.run())
+    assert s.stats["computed"] == 24 and s.stats["resumed"] == 24
+    with pytest.raises(ParameterError, match="another sweep"):
+        sweep("curie-weiss", executor="serial", out=out, **{**kw, "P": 4})

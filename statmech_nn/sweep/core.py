@@ -9,7 +9,7 @@ import numpy as np
 from ..core.errors import ParameterError
 from . import cache as _cache
 from .executors import SerialExecutor, make_executor
-from .store import NetCDFStore, alloc, build_dataset
+from .store import alloc, build_dataset, make_store
 from .tasks import Block, PointTask, TheoryTask, run_block
 
 DEFAULT_BLOCK_POINTS = 1000
@@ -117,7 +117,11 @@ class Sweep:
         self.stats = dict(points=total, computed=0, resumed=0, cached=False, out=self.out,
                           fingerprint=self.fingerprint)
         attrs = self.attrs()
-        store = NetCDFStore(self.out, self.fingerprint, self.spec) if self.out else None
+        store = make_store(self.out, self.fingerprint, self.spec) if self.out else None
+        if store is not None and hasattr(store, "bind"):
+            n_fast = self.shape[-1]
+            store.bind(self.dims, self.fixed, attrs,
+                       n_fast if self.block_points is None else min(n_fast, self.block_points))
 
         arrays, done = (store.load(self.shape) if store else ({}, np.zeros(self.shape, bool)))
         blocks = self.blocks()
@@ -129,7 +133,7 @@ class Sweep:
                     merged_parts.append(path)
         pending = [b for b in blocks if not done[b.slow + (slice(b.start, b.stop),)].all()]
         self.stats["resumed"] = int(done.sum())
-        if store and not pending and not merged_parts:  # a finished output: nothing to do
+        if store and not pending and not merged_parts and store.complete:  # nothing to do
             ds = build_dataset(self.dims, self.fixed, arrays, attrs)
             if self.cache and not _cache.entry_path(self.fingerprint).exists():
                 _cache.store(self.fingerprint, ds)
@@ -139,7 +143,7 @@ class Sweep:
             ds = _cache.lookup(self.fingerprint, self.spec)
             if ds is not None:
                 if store is not None:
-                    store.finish(ds)
+                    store.write_full(ds)
                 self.stats.update(cached=True, resumed=total)
                 return self._done(ds, t0)
 
@@ -204,7 +208,8 @@ class Sweep:
                     b = inflight.pop(f)
                     idx, res = ex.result(f)
                     self._finish_block(b, res, arrays, done, store, parts, bar)
-                if store and time.monotonic() - last_flush > self.flush_seconds and (queue or inflight):
+                if store and store.needs_flush and time.monotonic() - last_flush > self.flush_seconds \
+                        and (queue or inflight):
                     store.flush(build_dataset(self.dims, self.fixed, arrays, attrs, done=done), parts)
                     parts.clear()
                     last_flush = time.monotonic()
@@ -213,8 +218,9 @@ class Sweep:
 
     def _finish_block(self, b, res, arrays, done, store, parts, bar):
         if store:
-            store.save_block(b.index, res)  # on disk before the next block is scheduled
-            parts.append(store.parts / f"b{b.index:07d}.npz")
+            p = store.save_block(b, res)  # on disk before the next block is scheduled
+            if p is not None:
+                parts.append(p)
         self._place(arrays, done, b, res)
         self.stats["computed"] += b.stop - b.start
         bar.update(b.stop - b.start)
@@ -252,6 +258,13 @@ def status(out):
     from .store import read_dataset
     out = Path(out)
     done_points, total, parts = 0, None, 0
+    if out.suffix == ".zarr":
+        from .store import read_zarr
+        ds = read_zarr(out) if out.exists() else None
+        if ds is None:
+            return {"done": 0, "total": None, "block_files": 0}
+        return {"done": int(ds["sweep_done"].values.sum()), "total": int(ds["sweep_done"].size),
+                "block_files": 0}
     if out.exists():
         ds = read_dataset(out)
         total = int(np.prod([ds.sizes[d] for d in ds.dims])) if ds.dims else 1

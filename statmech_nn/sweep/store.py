@@ -136,11 +136,19 @@ def check_dataset(ds, fingerprint, spec, path, what="output"):
                              f"refusing to mix results (use another path or delete it)")
 
 
+def make_store(path, fingerprint, spec):
+    """NetCDFStore for ``*.nc`` (and anything else), ZarrStore for ``*.zarr``."""
+    if Path(path).suffix == ".zarr":
+        return ZarrStore(path, fingerprint, spec)
+    return NetCDFStore(path, fingerprint, spec)
+
+
 class NetCDFStore:
+    needs_flush = True
+
     def __init__(self, path, fingerprint, spec):
         self.path = Path(path)
-        if self.path.suffix == ".zarr":
-            raise ParameterError("zarr output is not available in this version; use a .nc path")
+        self.complete = False
         if self.path.exists() and self.path.is_dir():
             raise ParameterError(f"output {self.path} is a directory")
         self.parts = self.path.with_name(self.path.name + ".parts")
@@ -165,6 +173,7 @@ class NetCDFStore:
                 arrays[k] = a.astype(object) if a.dtype.kind in "OUS" else a.copy()
             if int(ds.attrs.get("sweep_complete", 0)):
                 done[...] = True
+                self.complete = True
             elif "sweep_done" in ds:
                 done = np.asarray(ds["sweep_done"].values, bool).copy()
         if self.parts.is_dir():
@@ -207,7 +216,9 @@ class NetCDFStore:
         return data
 
     # ---- writing ------------------------------------------------------------------
-    def save_block(self, index, result):
+    def save_block(self, block, result):
+        """Write one finished block atomically; returns its file."""
+        index = block.index
         self.parts.mkdir(parents=True, exist_ok=True)
         if not self._spec_written:
             tmp = self.parts / f".spec.json.tmp{os.getpid()}"
@@ -220,6 +231,7 @@ class NetCDFStore:
                  **{k: (np.asarray(v).astype(str) if np.asarray(v).dtype.kind in "OUS" else np.asarray(v))
                     for k, v in result.items()})
         os.replace(tmp, path)
+        return path
 
     def flush(self, ds, drop_parts=()):
         write_atomic(ds, self.path)
@@ -232,3 +244,124 @@ class NetCDFStore:
     def finish(self, ds):
         write_atomic(ds, self.path)
         shutil.rmtree(self.parts, ignore_errors=True)
+
+    write_full = finish
+
+
+# ---- zarr (optional) ------------------------------------------------------------------------
+def _zarr_available():
+    import importlib.util
+    return importlib.util.find_spec("zarr") is not None
+
+
+def read_zarr(path):
+    import warnings
+
+    import xarray as xr
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = xr.open_zarr(path, consolidated=False).load()
+    except Exception as exc:  # noqa: BLE001
+        raise ParameterError(f"output store {path} is corrupt or not a zarr store "
+                             f"({type(exc).__name__}); delete it or use another path") from None
+    for k, v in ds.data_vars.items():
+        if v.dtype.kind not in "fiub":
+            ds[k] = v.astype(object)
+    return ds
+
+
+class ZarrStore:
+    """``out = diagram.zarr``: blocks are region-written straight into the store (chunks
+    = blocks, so disjoint writers never share a chunk), data first, then the block's
+    ``sweep_done`` entries; the store itself is created atomically (temp dir + rename)."""
+    needs_flush = False
+
+    def __init__(self, path, fingerprint, spec):
+        if not _zarr_available():
+            raise ParameterError("zarr output needs the optional dependency zarr "
+                                 "(pip install zarr), or use a .nc path")
+        self.path = Path(path)
+        self.fingerprint, self.spec = fingerprint, spec
+        self.complete = False
+        self._layout = None  # (dims, fixed, attrs, block length) set by the first save
+
+    def load(self, shape):
+        arrays, done = {}, np.zeros(shape, bool)
+        if self.path.exists():
+            ds = read_zarr(self.path)
+            check_dataset(ds, self.fingerprint, self.spec, self.path)
+            for k, v in ds.data_vars.items():
+                if k != "sweep_done":
+                    arrays[k] = np.asarray(v.values).copy()
+            done = np.asarray(ds["sweep_done"].values, bool).copy()
+            self.complete = bool(int(ds.attrs.get("sweep_complete", 0))) and done.all()
+        return arrays, done
+
+    def stored_blocks(self):
+        return {}
+
+    def bind(self, dims, fixed, attrs, block_len):
+        self._layout = (dims, fixed, attrs, block_len)
+
+    def _create(self, result):
+        import warnings
+        dims, fixed, attrs, block_len = self._layout
+        shape = tuple(len(v) for v in dims.values())
+        arrays = {k: alloc(shape, v) for k, v in result.items()}
+        ds = build_dataset(dims, fixed, arrays, attrs, done=np.zeros(shape, bool))
+        chunks = (1,) * (len(shape) - 1) + (block_len,)
+        enc = {k: {"chunks": chunks} for k in ds.data_vars}
+        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds.to_zarr(tmp, mode="w", encoding=enc, consolidated=False)
+        os.replace(tmp, self.path)
+
+    def save_block(self, block, result):
+        import warnings
+
+        import xarray as xr
+        if not self.path.exists():
+            self._create(result)
+        dims = self._layout[0]
+        names = list(dims)
+        region = {n: slice(i, i + 1) for n, i in zip(names[:-1], block.slow)}
+        region[names[-1]] = slice(block.start, block.stop)
+        lead = (1,) * (len(names) - 1)
+        data = {k: (names, np.asarray(v).reshape(lead + (-1,)).astype(object)
+                    if np.asarray(v).dtype.kind in "OUS" else np.asarray(v).reshape(lead + (-1,)))
+                for k, v in result.items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            xr.Dataset(data).to_zarr(self.path, region=region, consolidated=False)
+            xr.Dataset({"sweep_done": (names, np.ones(lead + (block.stop - block.start,), bool))}).to_zarr(
+                self.path, region=region, consolidated=False)
+        return None
+
+    def flush(self, ds, drop_parts=()):
+        pass
+
+    def finish(self, ds):
+        import zarr
+        if not self.path.exists():
+            return self.write_full(ds)
+        g = zarr.open_group(str(self.path), mode="r+")
+        g.attrs["sweep_complete"] = 1
+
+    def write_full(self, ds):
+        import warnings
+        ds = ds.copy()
+        first = next(iter(ds.data_vars.values()))
+        ds["sweep_done"] = (first.dims, np.ones(first.shape, bool))
+        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds.to_zarr(tmp, mode="w", consolidated=False)
+        old = self.path.with_name(f".{self.path.name}.old{os.getpid()}")
+        if self.path.exists():
+            os.replace(self.path, old)
+        os.replace(tmp, self.path)
+        shutil.rmtree(old, ignore_errors=True)
