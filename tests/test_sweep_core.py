@@ -205,7 +205,7 @@ def test_partial_file_and_parts_resume(tmp_path):
     for b in blocks[:2]:
         s._place(arrays, done, b, run_block(s.task, b)[1])
     store.flush(build_dataset(s.dims, s.fixed, arrays, s.attrs(), done=done))
-    store.save_block(2, run_block(s.task, blocks[2])[1])
+    store.save_block(blocks[2], run_block(s.task, blocks[2])[1])
     assert status(out) == {"done": 24, "total": 48, "block_files": 1}
     ds = s.run()
     assert s.stats["resumed"] == 36 and s.stats["computed"] == 12

@@ -3,6 +3,7 @@ import hashlib
 import json
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -54,6 +55,8 @@ class Sweep:
         elif block_points is not None and int(block_points) < 1:
             raise ParameterError(f"block_points={block_points!r} must be >= 1")
         self.block_points = None if block_points is None else int(block_points)
+        if workers is not None and (not float(workers).is_integer() or int(workers) < 1):
+            raise ParameterError(f"workers={workers!r} must be an integer >= 1")
         self.shape = tuple(len(v) for v in dims.values())
         self.out, self.cache = out, bool(cache)
         self.executor_args = dict(executor=executor, workers=workers, scheduler=scheduler, client=client)
@@ -152,6 +155,10 @@ class Sweep:
             if args["executor"] is None and args["scheduler"] is None and args["client"] is None \
                     and len(pending) < 2:
                 args["executor"] = "serial"  # one block: a process pool would only add start-up
+            if args["executor"] in (None, "processes") and args["scheduler"] is None \
+                    and args["client"] is None:
+                from .executors import available_cores
+                args["workers"] = max(1, min(int(args["workers"] or available_cores()), len(pending) - 1))
             ex = make_executor(**args)  # a dead scheduler fails here: nothing written
             try:
                 self._execute(ex, pending, arrays, done, store, attrs, merged_parts, total)
@@ -206,7 +213,14 @@ class Sweep:
                 finished, _ = ex.wait_first(list(inflight))
                 for f in finished:
                     b = inflight.pop(f)
-                    idx, res = ex.result(f)
+                    try:
+                        idx, res = ex.result(f)
+                    except BrokenProcessPool:
+                        raise RuntimeError(
+                            "a sweep worker process died (killed, out of memory, or the main script "
+                            "cannot be re-imported by the spawn start method: run scripts from a file "
+                            "with an `if __name__ == '__main__':` guard, or use executor='serial'); "
+                            "finished blocks are on disk, rerun to resume") from None
                     self._finish_block(b, res, arrays, done, store, parts, bar)
                 if store and store.needs_flush and time.monotonic() - last_flush > self.flush_seconds \
                         and (queue or inflight):

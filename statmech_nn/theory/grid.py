@@ -84,7 +84,8 @@ def solve_arrays(model, level, branch, dims, fixed, continuation=None):
         for k in _order_parameter_keys(r):
             prev = None if init is None else init.get(k)
             v = np.asarray(r[k], float)
-            new[k] = np.where(conv, v, prev if prev is not None else np.nan)
+            # unconverged: keep the last converged start (else this point's own last iterate)
+            new[k] = np.where(conv, v, prev if prev is not None else v)
         init = new
     return {k: np.stack([r[k] for r in results], axis=ax) for k in results[0]}
 
