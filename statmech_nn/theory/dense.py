@@ -305,6 +305,7 @@ class _Rsb0Family:
         m = float(s["m"][i])
         e = float(s["energy"][i]) + r * m * (self.P - 1) / self.P
         return {"m": m, "q0": float(s["q0"][i]), "y": float(s["y"][i]), "e": e, "converged": ok,
+                "C": float(s["C"][i]),
                 "residual": float(s["residual"][i]), "tau": self.P * m ** (2 * self.P - 2) / r ** 2}
 
 
@@ -358,6 +359,77 @@ def _cw_lines(P):
     return T_sp, 1.0 / beta_m(m_th)
 
 
+@lru_cache(maxsize=16)
+def _rsb0_table(P, lo=0.45, hi=1.7, step=0.05):
+    """T = 0 1RSB family (r, q0, y, C, m) on r in [lo, hi] x r_RS-fold, by continuation from the
+    RS fold field in both directions (starting guesses for finite-T 1RSB retrieval)."""
+    fam = _Rsb0Family(P)
+    r_rs = math.sqrt(2 * P) * special.erfinv(rs_capacity(P)["m"])
+    rows = []
+    for grid in (np.arange(r_rs, hi * r_rs, step), np.arange(r_rs - step, lo * r_rs, -step)):
+        fam.table = fam.table[:1]
+        for rv in grid:
+            d = fam(rv)
+            if d["converged"]:
+                rows.append((rv, d["q0"], d["y"], d["C"], d["m"]))
+    rows.sort()
+    return np.array(rows)
+
+
+def _ray_rsb_update(P, s, E, prm, shape, b_min=1.0):
+    """Replace RS retrieval points of low-temperature rays (b >= b_min) by their 1RSB values.
+
+    Each point (b, r) is started from the T = 0 1RSB family at the same r (m, q0, y_s, C, by
+    interpolation in :func:`_rsb0_table`) with q1 = 1 - C/b and x = y_s/b; accepted when
+    converged, genuinely broken and of lower A (the Parisi minimum).  At b < b_min (higher T)
+    the RS point is kept.  Returns the number of broken points."""
+    from .pspin import is_broken, solve_rsb
+    b, r = prm["beta"], prm["h"]
+    ok = s["converged"] & (s["m"] > 0.3) & (b >= b_min)
+    idx = np.nonzero(ok)[0]
+    tab = _rsb0_table(P)
+    sel = idx[(r[idx] >= tab[0, 0]) & (r[idx] <= tab[-1, 0])]
+    if sel.size == 0:
+        return 0
+    q0s, ys, Cs, ms = (np.interp(r[sel], tab[:, 0], tab[:, k]) for k in (1, 2, 3, 4))
+    sub = {k: v[sel] for k, v in prm.items()}
+    x0 = np.clip(ys / sub["beta"], 1e-4, 0.95)
+    sol = solve_rsb(E, sub, ms, q0s, np.clip(1 - Cs / sub["beta"], 0.5, 1.0), x0, maxiter=12)
+    good = is_broken(sol) & (sol["pressure"] < s["pressure"][sel] - 1e-13) & (sol["m"] > 0.3)
+    tgt = sel[good]
+    s["m"][tgt] = sol["m"][good]
+    s["pressure"][tgt] = sol["pressure"][good]
+    return int(good.sum())
+
+
+def _a0_sector(P, b, level):
+    """A of the m = 0 sector at b (minimum over paramagnet / glass stationary points).
+
+    1RSB: paramagnet for b <= b_s (exact: A = ln 2 + b^2/2); above b_s the 1RSB glass with
+    q0 = 0, started at x = b_s/b (x = 1 at b_s), checked to lie below the paramagnet."""
+    b = np.atleast_1d(np.asarray(b, float))
+    if level == "rs":
+        E, prm = _scaled(P, b, 0.0)
+        out = solve_states(E, prm, level=level, signal=False)
+        return -out["free_energy"] * b, out
+    from .pspin import is_broken, solve_rsb
+    A = LN2 + 0.5 * b * b
+    bs = pspin_glass_constants(P)["b_s"]
+    g = np.nonzero(b > bs)[0]
+    if g.size:
+        E, prm = _scaled(P, b[g], 0.0)
+        sol = solve_rsb(E, prm, np.zeros(g.size), np.zeros(g.size), np.full(g.size, 0.99),
+                        np.clip(bs / b[g], 1e-3, 0.999), maxiter=40)
+        ok = is_broken(sol) & (sol["pressure"] < A[g])
+        if not ok.all():
+            bad = g[~ok]
+            E2, prm2 = _scaled(P, b[bad], 0.0)
+            out = solve_states(E2, prm2, level="1rsb", signal=False)
+            A[bad] = np.minimum(A[bad], -out["free_energy"] * b[bad])
+        A[g[ok]] = sol["pressure"][ok]
+    return A, None
+
+
 def _ray_rs(P, b, r):
     """RS retrieval at (b, r) (arrays): m, q, A of the dense model, alpha, T."""
     E, prm = _scaled(P, b, r)
@@ -365,37 +437,22 @@ def _ray_rs(P, b, r):
     return s, E, prm
 
 
-def _a0_sector(P, b, level):
-    """A of the m = 0 sector at b (minimum over paramagnet / glass stationary points)."""
-    b = np.atleast_1d(np.asarray(b, float))
-    E, prm = _scaled(P, b, 0.0)
-    out = solve_states(E, prm, level=level, signal=False)
-    return -out["free_energy"] * b, out
-
-
-def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0)):
+def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb_retrieval=True):
     """See :meth:`DenseHebbian.phase_lines`."""
     fP, fP1 = math.factorial(P), math.factorial(P - 1)
     consts = pspin_glass_constants(P)
-    bs = np.geomspace(b_range[0], b_range[1], n_rays)
+    bs = np.geomspace(b_range[1], b_range[0], n_rays)   # low T first: lines ordered from T = 0 to alpha = 0
     t = np.geomspace(0.25, 14.0, r_points)
     B, Rr = np.meshgrid(bs, t, indexing="ij")
     Rr = Rr * (1.0 + 1.0 / B)
     s, E, prm = _ray_rs(P, B.ravel(), Rr.ravel())
     m, q = s["m"], s["q"]
     ok = s["converged"]
-    if level == "1rsb":
-        rs = {k: np.asarray(v) for k, v in s.items()}
-        rs.update(q0=q.copy(), q1=q.copy(), x=np.ones_like(q), y=prm["beta"].copy(), C=np.full_like(q, np.nan),
-                  gradx=np.zeros_like(q), broken=np.zeros(q.size, bool), negf=-s["free_energy"])
-        sel = np.nonzero(ok & (m > 0.05) & (prm["beta"] > 3.0))[0]   # RSB of retrieval: low T only
-        if sel.size:
-            sub = _rsb_from_rs(E, {k: v[sel] for k, v in prm.items()}, {k: v[sel] for k, v in rs.items()})
-            for k in ("m", "free_energy", "converged"):
-                s[k][sel] = sub[k]
-            m = s["m"]
-        A_scaled = -s["free_energy"] * prm["beta"]
-    else:
+    A_scaled = s["pressure"].copy()
+    n_broken = 0
+    if level == "1rsb" and rsb_retrieval:
+        n_broken = _ray_rsb_update(P, s, E, prm, B.shape)
+        m = s["m"]
         A_scaled = s["pressure"]
     m = m.reshape(B.shape)
     ok = ok.reshape(B.shape) & (m > 1e-3)
@@ -433,7 +490,8 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0)):
     gl_T = np.array(([0.0] if np.isfinite(cap["tau_th"]) else []) + gl_T + [T_th0])
     a_line = np.linspace(0.0, max(sp_a.max(), 1e-9) * 1.6, 41)
     sq = np.sqrt(a_line / fP)
-    out = {"P": P, "level": level, "convention": CONVENTION,
+    out = {"P": P, "level": level, "convention": CONVENTION, "rays_b": bs,
+           "rsb_retrieval_points_broken": int(n_broken),
            "retrieval_spinodal": {"alpha": sp_a, "T": sp_T},
            "retrieval_global": {"alpha": gl_a, "T": gl_T},
            "glass_constants": consts}
