@@ -188,6 +188,8 @@ def _field(N, field):
 def _rng(seed):
     if isinstance(seed, np.random.Generator):
         return seed
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 

@@ -75,6 +75,15 @@ class SamplerState:
     series: dict = field(default_factory=lambda: {k: [] for k in ("E", "m", "mag", "q")})
     switched: str = ""
 
+    def reset_statistics(self):
+        """Forget recorded series and counters but keep configurations and RNG state
+        (e.g. to continue a chain at a new temperature: heating/cooling protocols)."""
+        self.series = {k: [] for k in ("E", "m", "mag", "q")}
+        for a in (self.acc, self.swap_acc, self.swap_att, self.rt):
+            a[...] = 0
+        self.sweeps_done = 0
+        return self
+
     def configurations(self):
         """(G, R, L, N) spins ordered by temperature slot."""
         G, R, L = self.slot.shape
