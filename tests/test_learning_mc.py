@@ -44,3 +44,13 @@ def test_supervised_ground_state_from_mc_is_sign_of_class_average():
 def test_plefka_vs_full_sampler():
     out = S.plefka_vs_mc("supervised", N=1000, P=4, K=1, M=30, r=0.5, T=0.025, sweeps=60)
     assert out["plefka_converged"] and out["abs_error"] < 0.005 and out["speedup"] > 0
+
+
+@pytest.mark.parametrize("protocol", ["supervised", "unsupervised"])
+def test_P2_saturated_load_mc_matches_AGS_type_theory(protocol):
+    """P = 2, K = alpha N = 60 classes (N = 2000), r = 0.8, M = 5, T = 0.1: the AGS-type theory
+    with the class spectrum (unsupervised: c = 1 once, (1-r^2)/(1+(M-1) r^2) M-1 times)."""
+    th = S.theory_point(protocol, 2, 0.03, 0.1, 0.8, 5).order_parameters["m"]
+    ms = [S.simulate(protocol, N=2000, P=2, K=60, M=5, r=0.8, T=0.1, sweeps=40, seed=s, chains=1)["m"]
+          for s in (1, 2)]
+    assert abs(np.mean(ms) - th) < 0.012

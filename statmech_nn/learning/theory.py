@@ -295,15 +295,16 @@ class _Learning(TheoryModel):
             if c["P"] >= 3:
                 s = {"retrieval": [n1], "spin-glass": [0.0]}
             else:
-                s = {"retrieval": [n1, 0.0], "spin-glass": [0.0, 0.5]}
+                s = {"retrieval": [n1, 0.0], "retrieval-b": [0.8 * n1, 0.3], "spin-glass": [0.0, 0.5]}
         else:
-            s = {"retrieval": [n1, 1.0], "spin-glass": [0.0, 0.999], "paramagnet": [0.0, 0.0]}
+            s = {"retrieval": [n1, 1.0], "retrieval-b": [0.85 * n1, 0.9], "spin-glass": [0.0, 0.999],
+                 "paramagnet": [0.0, 0.0]}
             if c["P"] == 2 and c["beta"] >= 1 and branch != "paramagnet":
                 del s["paramagnet"]   # q = 0 needs 1 - beta (1 - q) > 0 (AGS: T > 1)
         if branch is not None:
             if branch not in s:
-                raise ParameterError(f"branch={branch!r} is not one of {', '.join(s)}")
-            return [(branch, s[branch])]
+                raise ParameterError(f"branch={branch!r} is not one of {', '.join(k for k in s if k[-2:] != '-b')}")
+            return [(k, v) for k, v in s.items() if k.split("-b")[0] == branch]
         return list(s.items())
 
     def _solve_point(self, d, branch=None, init=None, tol=1e-11):
@@ -341,7 +342,12 @@ class _Learning(TheoryModel):
                 row["branch"] = "paramagnet"
             rows.append(row)
         ok = [r for r in rows if r["converged"] and np.isfinite(r["free_energy"])]
-        if branch is not None or init is not None:
+        if branch == "retrieval" and init is None:
+            # several retrieval solutions can coexist (discrete class-average law): report the
+            # one closest to the archetype (largest n), i.e. the branch continued from n = E|xi~|
+            ret = [r for r in ok if r["branch"] == "retrieval"]
+            best = max(ret, key=lambda r: r["n"]) if ret else (ok[0] if ok else rows[0])
+        elif branch is not None or init is not None:
             best = rows[0]
         elif ok:
             best = min(ok, key=lambda r: r["free_energy"])
