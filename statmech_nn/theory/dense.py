@@ -442,6 +442,14 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     fP, fP1 = math.factorial(P), math.factorial(P - 1)
     consts = pspin_glass_constants(P)
     bs = np.geomspace(b_range[1], b_range[0], n_rays)   # low T first: lines ordered from T = 0 to alpha = 0
+    if level == "1rsb" and not rsb_retrieval:
+        a_line = np.linspace(0.0, rs_capacity(P)["tau_c"] / fP1 * 1.9, 41)
+        sq = np.sqrt(a_line / fP)
+        st = {"alpha": a_line, "T": sq / consts["b_s"]}
+        return {"P": P, "level": level, "convention": CONVENTION, "glass_constants": consts,
+                "note": "retrieval lines not computed (rsb_retrieval=False)",
+                "spin_glass_static": st, "spin_glass": st, "paramagnet": st,
+                "spin_glass_dynamic": {"alpha": a_line, "T": sq / consts["b_d"]}}
     t = np.geomspace(0.25, 14.0, r_points)
     B, Rr = np.meshgrid(bs, t, indexing="ij")
     Rr = Rr * (1.0 + 1.0 / B)
@@ -450,6 +458,8 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     ok = s["converged"]
     A_scaled = s["pressure"].copy()
     n_broken = 0
+    if level == "1rsb" and not rsb_retrieval:
+        ok = np.zeros(B.shape, bool)
     if level == "1rsb" and rsb_retrieval:
         n_broken = _ray_rsb_update(P, s, E, prm, B.shape)
         m = s["m"]
@@ -482,13 +492,21 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
             gl_a.append(float(a_g))
             gl_T.append(math.sqrt(a_g / fP) / b)
     # T = 0 ends and alpha = 0 ends
-    cap = rs_capacity(P) if level == "rs" else rsb_capacity(P)
+    if level == "1rsb" and not rsb_retrieval:
+        sp_a, sp_T, gl_a, gl_T = [], [], [], []
+        cap = {"tau_c": float("nan"), "tau_th": float("nan")}
+    else:
+        cap = rs_capacity(P) if level == "rs" else rsb_capacity(P)
     T_sp0, T_th0 = _cw_lines(P)
-    sp_a = np.array([cap["tau_c"] / fP1] + sp_a + [0.0])
-    sp_T = np.array([0.0] + sp_T + [T_sp0])
-    gl_a = np.array(([cap["tau_th"] / fP1] if np.isfinite(cap["tau_th"]) else []) + gl_a + [0.0])
-    gl_T = np.array(([0.0] if np.isfinite(cap["tau_th"]) else []) + gl_T + [T_th0])
-    a_line = np.linspace(0.0, max(sp_a.max(), 1e-9) * 1.6, 41)
+    if level == "1rsb" and not rsb_retrieval:
+        sp_a = sp_T = gl_a = gl_T = np.array([])
+    else:
+        sp_a = np.array([cap["tau_c"] / fP1] + sp_a + [0.0])
+        sp_T = np.array([0.0] + sp_T + [T_sp0])
+        gl_a = np.array(([cap["tau_th"] / fP1] if np.isfinite(cap["tau_th"]) else []) + gl_a + [0.0])
+        gl_T = np.array(([0.0] if np.isfinite(cap["tau_th"]) else []) + gl_T + [T_th0])
+    a_max = sp_a.max() if sp_a.size else rs_capacity(P)["tau_c"] / fP1 * 1.2
+    a_line = np.linspace(0.0, max(a_max, 1e-9) * 1.6, 41)
     sq = np.sqrt(a_line / fP)
     out = {"P": P, "level": level, "convention": CONVENTION, "rays_b": bs,
            "rsb_retrieval_points_broken": int(n_broken),

@@ -1,0 +1,136 @@
+"""Figure recipes for dense Hebbian (P-spin Hopfield) storage: phase diagram and capacity vs P."""
+import math
+
+import numpy as np
+import xarray as xr
+
+from . import recipe, style
+
+CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi..xi s..s, K = alpha N^(P-1) (distinct indices); "
+        "T = 1/beta multiplies H. Papers' axes (Albanese et al.): gamma = alpha P!/2, T' = T P!/2.")
+
+_PD = {"tiny": dict(n_rays=6, r_points=24, rsb_retrieval=False),
+       "quick": dict(n_rays=12, r_points=32, rsb_retrieval=True),
+       "full": dict(n_rays=28, r_points=64, rsb_retrieval=True)}
+_CAP = {"tiny": dict(P_rs=[4, 6, 8, 10], P_rsb=[4]),
+        "quick": dict(P_rs=list(range(4, 13, 2)), P_rsb=[4, 6, 8, 10]),
+        "full": dict(P_rs=list(range(4, 21, 2)), P_rsb=list(range(4, 17, 2)))}
+
+
+def _room_for_caption(fig, frac=0.1):
+    """Keep the caption line(s) below the axes with constrained layout."""
+    try:
+        fig.get_layout_engine().set(rect=(0, frac, 1, 1 - frac))
+    except Exception:  # older matplotlib: no layout-engine rect
+        fig.subplots_adjust(bottom=0.2)
+
+
+def _line_vars(lines, level):
+    out = {}
+    for key, val in lines.items():
+        if isinstance(val, dict) and "alpha" in val:
+            dim = f"{level}_{key}_point"
+            out[f"{level}_{key}_alpha"] = xr.DataArray(np.asarray(val["alpha"]), dims=dim)
+            out[f"{level}_{key}_T"] = xr.DataArray(np.asarray(val["T"]), dims=dim)
+    return out
+
+
+def _poly(ax, a, T, color, label=None):
+    """Shade the region between a line (alpha(T), ordered from T = 0 to alpha = 0) and the axes."""
+    if len(a) < 2:
+        return
+    xs = np.concatenate([[0.0], a, [0.0]])
+    ys = np.concatenate([[0.0], T, [0.0]])
+    ax.fill(xs, ys, color=color, lw=0, label=label, zorder=0)
+
+
+@recipe("dense-phase-diagram", "P = 4 dense Hebbian (alpha, T) phase diagram: RS and 1RSB lines, "
+        "regions shaded (1RSB), data as netCDF")
+def dense_phase_diagram(outdir, scale):
+    from ..theory.dense import DenseHebbian, phase_lines
+    cfg = _PD[scale]
+    P = 4
+    rs = phase_lines(P, "rs", n_rays=cfg["n_rays"], r_points=cfg["r_points"])
+    rb = phase_lines(P, "1rsb", n_rays=cfg["n_rays"], r_points=cfg["r_points"],
+                     rsb_retrieval=cfg["rsb_retrieval"])
+    cap_rb = DenseHebbian().capacity(level="1rsb", P=P) if scale != "tiny" else None
+    fig, ax = style.new(figsize=(7.6, 4.8))
+    _room_for_caption(fig)
+    amax = 1.6 * rs["retrieval_spinodal"]["alpha"].max()
+    Tmax = 1.25 * max(rs["retrieval_spinodal"]["T"].max(), np.interp(amax, rb["spin_glass_dynamic"]["alpha"],
+                                                                     rb["spin_glass_dynamic"]["T"]))
+    ax.add_patch(__import__("matplotlib").patches.Rectangle((0, 0), amax, Tmax, color=style.PHASE_COLORS["paramagnet"],
+                                                           zorder=-1, lw=0))
+    sg = rb["spin_glass_static"]
+    ax.fill_between(sg["alpha"], 0, sg["T"], color=style.PHASE_COLORS["spin-glass"], lw=0, zorder=0)
+    shade = rb if cfg["rsb_retrieval"] else rs
+    _poly(ax, shade["retrieval_spinodal"]["alpha"], shade["retrieval_spinodal"]["T"], style.PHASE_COLORS["mixed"])
+    _poly(ax, shade["retrieval_global"]["alpha"], shade["retrieval_global"]["T"], style.PHASE_COLORS["retrieval"])
+    c_sp, c_gl, c_sg = "C0", "C2", "C3"
+    for lv, d in (("rs", rs), ("1rsb", rb)):
+        kw = style.THEORY[lv]
+        if len(d.get("retrieval_spinodal", {}).get("alpha", [])):
+            ax.plot(d["retrieval_spinodal"]["alpha"], d["retrieval_spinodal"]["T"], color=c_sp, **kw,
+                    label=f"retrieval spinodal ({lv.upper()})")
+            ax.plot(d["retrieval_global"]["alpha"], d["retrieval_global"]["T"], color=c_gl, **kw,
+                    label=f"retrieval = global min ({lv.upper()})")
+    ax.plot(rs["spin_glass"]["alpha"], rs["spin_glass"]["T"], color=c_sg, **style.THEORY["rs"],
+            label="RS spin-glass solution appears")
+    ax.plot(rb["spin_glass_static"]["alpha"], rb["spin_glass_static"]["T"], color=c_sg, **style.THEORY["1rsb"],
+            label="1RSB static T_s (SG | para)")
+    ax.plot(rb["spin_glass_dynamic"]["alpha"], rb["spin_glass_dynamic"]["T"], color="C1", ls=":",
+            label="1RSB dynamical T_d")
+    if cap_rb is not None:
+        ax.plot([cap_rb["alpha_c"]], [0], "k^", ms=5, clip_on=False, label="1RSB alpha_c (T = 0)")
+    ax.plot([rs["retrieval_spinodal"]["alpha"][0]], [0], "kv", ms=5, clip_on=False, label="RS alpha_c (T = 0)")
+    ax.text(0.004, 0.35 * Tmax, "R\n(retrieval)", fontsize=8)
+    ax.text(0.78 * amax, 0.12 * Tmax, "SG", fontsize=9)
+    ax.text(0.55 * amax, 0.85 * Tmax, "para", fontsize=9)
+    ax.set(xlim=(0, amax), ylim=(0, Tmax), xlabel="alpha = K / N^(P-1)", ylabel="T",
+           title=f"dense Hebbian P = {P}: RS (solid), 1RSB (dashed)")
+    sec = ax.secondary_xaxis("top", functions=(lambda a: a * 12.0, lambda g: g / 12.0))
+    sec.set_xlabel("gamma = alpha P!/2")
+    sec2 = ax.secondary_yaxis("right", functions=(lambda t: t * 12.0, lambda t: t / 12.0))
+    sec2.set_ylabel("T' = T P!/2")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.13, 1.0), fontsize=6.5)
+    note = "" if cfg["rsb_retrieval"] else " [tiny: 1RSB retrieval lines omitted; shading of R from RS]"
+    style.caption(fig, CONV + " Shading: 1RSB phases (R metastable: violet)." + note)
+    paths = style.save(fig, outdir, "dense-phase-diagram")
+    ds = xr.Dataset({**_line_vars(rs, "rs"), **_line_vars(rb, "1rsb")},
+                    attrs={"model": "dense-hebbian", "P": P, "convention": CONV, "scale": scale,
+                           "b_rs_sg": rs["glass_constants"]["b_rs_sg"], "b_s": rs["glass_constants"]["b_s"],
+                           "b_d": rs["glass_constants"]["b_d"],
+                           "lines": "T = sqrt(alpha/P!)/b for the m = 0 sector lines"})
+    paths.append(style.save_data(ds, outdir, "dense-phase-diagram"))
+    return paths
+
+
+@recipe("capacity-vs-P", "dense Hebbian T = 0 capacity alpha_c (P-1)! vs P, RS and 1RSB "
+        "(retrieval spinodal and thermodynamic crossing)")
+def capacity_vs_P(outdir, scale):
+    from ..theory.dense import rs_capacity, rsb_capacity
+    cfg = _CAP[scale]
+    rs = [rs_capacity(P) for P in cfg["P_rs"]]
+    rb = [rsb_capacity(P) for P in cfg["P_rsb"]]
+    fig, ax = style.new(figsize=(5.6, 4.4))
+    _room_for_caption(fig)
+    ax.plot(cfg["P_rs"], [d["tau_c"] for d in rs], "o-", color="C0", label="RS spinodal alpha_c (P-1)!")
+    ax.plot(cfg["P_rs"], [d["tau_th"] for d in rs], "s-", color="C2", ms=3.5, label="RS R = SG crossing")
+    ax.plot(cfg["P_rsb"], [d["tau_c"] for d in rb], "o--", color="C0", mfc="none", label="1RSB spinodal")
+    ax.plot(cfg["P_rsb"], [d["tau_th"] for d in rb], "s--", color="C2", mfc="none", ms=3.5,
+            label="1RSB R = SG crossing")
+    ax.set(xlabel="P", ylabel="alpha_c (P-1)!", title="dense Hebbian storage capacity at T = 0")
+    ax.legend()
+    style.caption(fig, CONV + " RS: m = erf(m^(P-1)/sqrt(2 alpha (P-1)!)); P = 4: 0.19786, P = 6: 0.15768.")
+    paths = style.save(fig, outdir, "capacity-vs-P")
+    ds = xr.Dataset({"tau_rs": ("P_rs", [d["tau_c"] for d in rs]),
+                     "m_rs": ("P_rs", [d["m"] for d in rs]),
+                     "tau_thermo_rs": ("P_rs", [d["tau_th"] for d in rs]),
+                     "tau_1rsb": ("P_rsb", [d["tau_c"] for d in rb]),
+                     "m_1rsb": ("P_rsb", [d["m"] for d in rb]),
+                     "tau_thermo_1rsb": ("P_rsb", [d["tau_th"] for d in rb])},
+                    coords={"P_rs": cfg["P_rs"], "P_rsb": cfg["P_rsb"]},
+                    attrs={"model": "dense-hebbian", "quantity": "tau = alpha_c (P-1)!", "convention": CONV,
+                           "scale": scale})
+    paths.append(style.save_data(ds, outdir, "capacity-vs-P"))
+    return paths
