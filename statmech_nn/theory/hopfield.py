@@ -100,12 +100,21 @@ def _arr(*vs):
 # =====================================================================================
 # Replica symmetric
 # =====================================================================================
-def rs_averages(m, c, alpha, beta, n_panel=10, r=None):
+def _tanh_sech2(u):
+    """tanh(u) and sech^2(u) from one exponential (sech^2 without cancellation)."""
+    e = np.exp(-2.0 * np.abs(u))
+    d = 1.0 / (1.0 + e)
+    return np.copysign((1.0 - e) * d, u), 4.0 * e * d * d, e
+
+
+def rs_averages(m, c, alpha, beta, n_panel=10, r=None, full=True):
     """Gaussian averages of the RS theory at (m, c) (arrays of one shape).
 
     Returns dict: q, r, s_h, Et = E tanh, Ec = beta E sech^2, Eg = (1/beta) E ln 2cosh(beta h),
     Es4 = beta^2 E sech^4 (inf at T = 0). ``r`` overrides the stationary r = q/(1 - c)^2
-    (used by the gradient check)."""
+    (used by the gradient check). ``full=False``: only Et and Ec (the solver's hot loop; the
+    kink rule directly, which is what ``normal_nodes`` selects at large beta and is accurate at
+    every beta)."""
     m, c, alpha, beta = _arr(m, c, alpha, beta)
     fin = np.isfinite(beta)
     binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
@@ -122,18 +131,23 @@ def rs_averages(m, c, alpha, beta, n_panel=10, r=None):
     if fin.any():
         i = fin
         b = beta[i]
-        h, w = normal_nodes(m[i], s[i], b, n_panel=n_panel)
+        if full:
+            h, w = normal_nodes(m[i], s[i], b, n_panel=n_panel)
+        else:
+            h, w = kink_nodes(m[i], s[i], 1.0 / b, n_panel=8)
         u = b[:, None] * h
-        sc = sech2(u)
-        Et[i] = expect(np.tanh(u), w)
+        t, sc, e = _tanh_sech2(u)
+        Et[i] = expect(t, w)
         Ec[i] = b * expect(sc, w)
-        Eg[i] = expect(np.abs(h) + np.log1p(np.exp(-2.0 * np.abs(u))) / b[:, None], w)
-        Es4[i] = b * b * expect(sc * sc, w)
+        if full:
+            Eg[i] = expect(np.abs(h) + np.log1p(e) / b[:, None], w)
+            Es4[i] = b * b * expect(sc * sc, w)
     if (~fin).any():
         i = ~fin
         mi, si = m[i], np.maximum(s[i], _TINY)
         y = mi / (SQRT2 * si)
-        gd = np.exp(-y * y)
+        with np.errstate(over="ignore"):
+            gd = np.exp(-y * y)
         Et[i] = special.erf(y)
         Ec[i] = np.sqrt(2.0 / np.pi) / si * gd
         Eg[i] = mi * special.erf(y) + si * np.sqrt(2.0 / np.pi) * gd
@@ -144,8 +158,14 @@ def rs_averages(m, c, alpha, beta, n_panel=10, r=None):
 
 def rs_map(x, p):
     """Undamped RS map (m, c) -> (E tanh, beta E sech^2); p: alpha, beta, fixm (1: m = 0)."""
-    a = rs_averages(x[0], x[1], p["alpha"], p["beta"])
+    a = rs_averages(x[0], x[1], p["alpha"], p["beta"], full=False)
     return np.stack([a["Et"] * (1.0 - p["fixm"]), a["Ec"]])
+
+
+def rs_map_m0(x, p):
+    """Undamped RS map of the m = 0 sector (spin glass / paramagnet): c -> beta E sech^2."""
+    a = rs_averages(np.zeros_like(x[0]), x[0], p["alpha"], p["beta"], full=False)
+    return a["Ec"][None]
 
 
 def rs_free_energy(m, c, alpha, beta):
@@ -430,6 +450,8 @@ class Hopfield(TheoryModel):
             m0 = np.zeros(n)
             a_ = np.sqrt(2.0 / (np.pi * np.maximum(al, 1e-300)))   # T = 0 spin glass: C = a/(1 + a)
             c0 = np.where(fin, np.minimum(a_ / (1 + a_), 0.9 * be), a_ / (1 + a_))
+            # above T_g = 1 + sqrt(alpha) the only m = 0 saddle is q = 0 (c = beta): start there
+            c0 = np.where(fin & (be * (1 + np.sqrt(al)) < 1), be, c0)
             fixm = np.ones(n)
         else:  # paramagnet: q = 0 exactly (c = beta); only exists for T > 1
             m0 = np.zeros(n)
@@ -453,9 +475,27 @@ class Hopfield(TheoryModel):
             its = np.zeros(n, int)
         else:
             c0 = np.clip(np.nan_to_num(c0, nan=0.5), 0.0, _C_MAX)
-            r = solve_fixed_point(rs_map, np.stack([m0, c0]), p, tol=tol, maxiter=maxiter,
-                                  bounds=([-1.0, 0.0], [1.0, _C_MAX]))
-            x, res, conv, its = r.x, r.residual, r.converged, r.iterations
+            bnd = ([-1.0, 0.0], [1.0, _C_MAX])
+            x0 = np.stack([m0, c0])
+            if branch == "retrieval" and maxiter > 15:
+                # stage 1: a short Newton run; where the retrieval saddle does not exist the
+                # iteration wanders (m collapses): stage 2 only continues the plausible ones
+                r = solve_fixed_point(rs_map, x0, p, tol=tol, maxiter=15, bounds=bnd)
+                x, res, conv, its = r.x, r.residual, r.converged, r.iterations
+                more = ~conv & (np.abs(x[0]) > 0.05) & (res < 1e-4)
+                if more.any():
+                    j = np.nonzero(more)[0]
+                    r2 = solve_fixed_point(rs_map, x[:, j], {k: v[j] for k, v in p.items()}, tol=tol,
+                                           maxiter=maxiter - 15, bounds=bnd)
+                    x[:, j], res[j], conv[j] = r2.x, r2.residual, r2.converged
+                    its[j] += r2.iterations
+            elif branch == "spin-glass":   # m = 0 exactly: a one-variable problem in c
+                r = solve_fixed_point(rs_map_m0, x0[1:], p, tol=tol, maxiter=maxiter,
+                                      bounds=([0.0], [_C_MAX]))
+                x, res, conv, its = np.stack([np.zeros(n), r.x[0]]), r.residual, r.converged, r.iterations
+            else:
+                r = solve_fixed_point(rs_map, x0, p, tol=tol, maxiter=maxiter, bounds=bnd)
+                x, res, conv, its = r.x, r.residual, r.converged, r.iterations
         if branch == "paramagnet":
             x = np.where(ok, x, np.nan)
         th = rs_thermo(x[0], x[1], al, be)
@@ -577,7 +617,12 @@ class Hopfield(TheoryModel):
             stack = np.stack([np.asarray(o[k]) for o in outs])
             res[k] = np.take_along_axis(stack, best[None], 0)[0]
         none = ~np.isfinite(f.min(0))
-        res["converged"] = np.where(none, False, res["converged"])
+        # a retrieval run that neither converged nor collapsed might be the true state: flag it
+        R = outs[0]
+        # (a true saddle near the spinodal is reached by Newton; a 'ghost' beyond it stalls at a
+        # residual set by the distance to the fold, >> 1e-6 on any practical grid)
+        doubt = ~np.asarray(R["converged"]) & (np.abs(R["m"]) > 0.05) & (np.asarray(R["residual"]) < 1e-6)
+        res["converged"] = np.where(none | doubt, False, res["converged"])
         return res
 
     def solve(self, level="rs", branch=None, init=None, **params):
