@@ -56,3 +56,9 @@ def test_phase_diagram_regions():
 
 
 # the learning figure recipes are built at scale 'tiny' by tests/test_figures.py (every recipe)
+
+
+def test_supervised_ultra_detection_P4_vs_P2():
+    d = ph.supervised_detection_scaling(0.05, 10, np.geomspace(1e3, 1e5, 3))
+    assert abs(d["slope_P4"] + 0.5) < 0.01 and abs(d["slope_P2"]) < 1e-6
+    assert np.all(d["r_min_P4"] < 0.05) and np.all(d["r_min_P2"] > 0.5)

@@ -170,7 +170,15 @@ def scaling(outdir, scale):
     P = 4
     sup = ph.ultra_storage_scaling(P, 0.02, np.geomspace(0.02, 0.3, cfg["rs"]))
     uns = ph.ultra_storage_scaling(P, 0.005, np.geomspace(0.15, 0.5, cfg["rs"]))
-    fig, (a1, a2) = style.new(1, 2, figsize=(9.5, 3.9))
+    fig, (a1, a2, a3) = style.new(1, 3, figsize=(14, 3.9))
+    Nd = np.geomspace(1e3, 1e7, cfg["Ns"])
+    sd = ph.supervised_detection_scaling(0.05, 10, Nd)
+    a3.loglog(Nd, sd["r_min_P4"], "o", ms=4, label=f"P = 4 (K = 0.05 N): slope {sd['slope_P4']:.3f} (pred -1/2)")
+    a3.loglog(Nd, sd["r_min_P4"][0] * (Nd / Nd[0]) ** -0.5, ":", color="0.4")
+    a3.loglog(Nd, sd["r_min_P2"], "s", ms=4, label=f"P = 2 (K = 0.05 N): slope {sd['slope_P2']:.3f} (pred 0)")
+    a3.set(xlabel="N", ylabel="r_min (supervised, M = 10)",
+           title="supervised ultra-detection: m >= 3/sqrt(N)")
+    a3.legend()
     for res, key, lab, a in ((sup, "supervised", "supervised, alpha = 0.02", 0.02),
                              (uns, "unsupervised", "unsupervised, alpha = 0.005", 0.005)):
         r, Mc = res["r"], res[f"M_c_{key}"]
@@ -191,13 +199,16 @@ def scaling(outdir, scale):
         a2.loglog(Ns, d["r_min"][0] * (Ns / Ns[0]) ** d["predicted"], ":", color="0.4")
     a2.set(xlabel="N", ylabel="r_min (unsupervised)", title="ultra-detection K = N^b, rho = 1")
     a2.legend()
-    style.caption(fig, "Predicted: M_c ~ r^-2 (supervised), r^-2P (unsupervised); r_min ~ N^-(P-1-b)/(2(P-1)). "
+    style.caption(fig, "Predicted: M_c ~ r^-2 (supervised), r^-2P (unsupervised); r_min ~ N^-(P-1-b)/(2(P-1)) "
+                  "(unsupervised, rho fixed); supervised: retrieval with m >= 3/sqrt(N) needs r ~ (M N)^-1/2 for P = 4 "
+                  "at K ~ N but r = O(1) for P = 2 (AGS-type capacity collapses with rho). "
                   "RS, T = 0. " + CONV)
     paths = style.save(fig, outdir, "learning-scaling")
     ds = xr.Dataset({"Mc_supervised": ("r_sup", sup["M_c_supervised"]),
                      "Mc_unsupervised": ("r_uns", uns["M_c_unsupervised"]),
-                     **{f"r_min_b{b}": ("N", det[b]["r_min"]) for b in det}},
-                    coords={"r_sup": sup["r"], "r_uns": uns["r"], "N": Ns})
+                     **{f"r_min_b{b}": ("N", det[b]["r_min"]) for b in det},
+                     "r_min_supervised_P4": ("N_sup", sd["r_min_P4"]), "r_min_supervised_P2": ("N_sup", sd["r_min_P2"])},
+                    coords={"r_sup": sup["r"], "r_uns": uns["r"], "N": Ns, "N_sup": Nd})
     ds.attrs.update(P=P, slope_supervised=sup["slope_supervised"], slope_unsupervised=uns["slope_unsupervised"],
                     **{f"slope_detection_b{b}": det[b]["slope"] for b in det}, convention=CONV)
     return paths + [style.save_data(ds, outdir, "learning-scaling")]

@@ -119,3 +119,44 @@ def ultra_detection_scaling(P, b, alpha, rho, Ns):
     rm = np.array([r_min_unsupervised(P, b, alpha, rho, N) for N in Ns])
     return dict(N=Ns, r_min=rm, M_at_r_min=L.M_of(rm, rho), slope=_slope(Ns, rm),
                 predicted=-(P - 1 - b) / (2 * (P - 1)))
+
+
+def r_min_supervised(P, b, alpha, M, N, c=3.0):
+    """Smallest quality r at which the supervised network (T = 0, RS, CLT law) both has an
+    archetype-retrieval solution at K = alpha N^b and an archetype overlap above the
+    random-overlap floor, m >= c / sqrt(N) (n > 0 alone is not detection)."""
+    model = _model("supervised")
+    floor = c / math.sqrt(N)
+    kw = dict(P=P, alpha=alpha, T=0, M=M, law="gaussian")
+    if b < P - 1:
+        kw.update(b=b, N=N)
+
+    def ok(lr):
+        row = model._exists(model.check_params(dict(kw, r=math.exp(lr))))   # closed-form existence first
+        return row is not None and row["converged"] and row["m"] >= floor
+
+    lo, hi = math.log(1e-7), 0.0
+    if not ok(hi):
+        return math.inf
+    if ok(lo):
+        return 0.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-6:
+            break
+    return math.exp(hi)
+
+
+def supervised_detection_scaling(alpha, M, Ns, c=3.0):
+    """Supervised ultra-detection at linear load K = alpha N: r_min(N) for P = 4 (b = 1 <
+    P - 1: cross-talk vanishes, r_min ~ (M N)^(-1/2)) vs P = 2 (saturated AGS-type load: r_min
+    stays O(1)). Returns arrays and fitted slopes (predicted -1/2 and 0)."""
+    Ns = np.asarray(Ns, float)
+    r4 = np.array([r_min_supervised(4, 1.0, alpha, M, N, c) for N in Ns])
+    r2 = np.array([r_min_supervised(2, 1.0, alpha, M, N, c) for N in Ns])
+    return dict(N=Ns, r_min_P4=r4, r_min_P2=r2, slope_P4=_slope(Ns, r4), slope_P2=_slope(Ns, r2),
+                predicted_P4=-0.5, predicted_P2=0.0)
