@@ -87,7 +87,7 @@ def time_numpy(model, T, budget):
 
 def run(quick=True):
     cases = CASES_QUICK if quick else CASES_FULL
-    budget = 1.5 if quick else 6.0
+    budget = 1.0 if quick else 6.0
     ns, speed, accr, per_flip = {}, {}, {}, {}
     for name, P, N, K, T in cases:
         key = f"{'hopfield' if P == 2 else 'dense_P4'}_N{N}_K{K}"
