@@ -201,3 +201,19 @@ def test_interrupt_keeps_samples(monkeypatch):
     r, st = s.sample(1000, seed=1)
     assert r["interrupted"] and r["sweeps"] == st.sweeps_done < 1000
     assert np.isfinite(r["observables"]["energy"]["mean"])
+
+
+def test_weighted_patterns_track_archetypes():
+    """Learning-protocol use: real 'patterns' in H, binary archetypes tracked separately."""
+    g = np.random.default_rng(0)
+    arch = g.choice([-1, 1], size=(120, 2))
+    xi = arch * (1 + 0.3 * g.standard_normal((120, 2)))
+    m = mc.weighted_patterns(xi, P=4, weights=[1.0, 1.0], track=arch)
+    s = mc.Sampler(m, T=0.02, init=np.sign(xi[:, 0]).astype(int), chains=1)
+    r, st = s.sample(40, seed=1)
+    tr = r["tracked_overlaps"]
+    assert len(tr) == 2 and tr[0]["mean"] > 0.9 and abs(tr[1]["mean"]) < 0.3
+    sig = st.configurations()[0, 0, 0].astype(float)
+    assert r["series"]["m_all"][0, -1, 0, 0, 0] == pytest.approx(sig @ arch[:, 0] / 120)
+    with pytest.raises(ParameterError):
+        mc.weighted_patterns(xi, P=4, track=np.ones((5, 1)))

@@ -99,6 +99,7 @@ class MCModel:
     field: np.ndarray = dc_field(default=None)
     params: dict = dc_field(default_factory=dict)
     convention: str = ""
+    track_patterns: np.ndarray | None = None   # (N, T) overlaps to record (default: pattern 1)
 
     @property
     def K(self):
@@ -152,6 +153,8 @@ class MCModel:
 
     @property
     def track(self):
+        if self.track_patterns is not None:
+            return np.ascontiguousarray(self.track_patterns, dtype=np.float64)
         if self.patterns is None:
             return np.zeros((self.N, 0))
         return np.ascontiguousarray(self.patterns[:, :1], dtype=np.float64)
@@ -292,7 +295,8 @@ def sk(N, seed=0, J=None, field=None):
                    convention="H = -sum_{i<j} J_ij s_i s_j, J_ij ~ N(0, 1/N)")
 
 
-def weighted_patterns(patterns, P, weights=None, variant="distinct", field=None, name="patterns"):
+def weighted_patterns(patterns, P, weights=None, variant="distinct", field=None, name="patterns",
+                      track=None):
     """Hebbian model from arbitrary (real or binary) site-major patterns and weights.
 
     H = -N^(1-P) sum_mu w_mu e_P(x^mu), x_i = xi_i^mu s_i (distinct indices), or
@@ -300,6 +304,8 @@ def weighted_patterns(patterns, P, weights=None, variant="distinct", field=None,
     ``patterns``: (N, K) array, site-major; ``weights``: (K,) (default 1).  Binary +-1
     patterns with uniform weights run on the exact integer kernel; anything else keeps the
     odd power sums sum_i xi_i^k s_i (k odd <= P) per pattern: O(K P^2) per attempted flip.
+    ``track``: optional (N, T) array (e.g. archetypes that are not in H) whose overlaps
+    (1/N) sum_i t_i s_i are recorded every sweep; default: the first pattern.
     """
     xi = np.asarray(patterns, dtype=np.float64)
     if xi.ndim == 1:
@@ -317,8 +323,13 @@ def weighted_patterns(patterns, P, weights=None, variant="distinct", field=None,
     binary = bool(np.all(np.isin(xi, (-1.0, 1.0))))
     _check_size(N, K, 8 * ((P + 1) // 2) if not binary else 1)
     xi = np.ascontiguousarray(xi.astype(np.int8) if binary else xi)
+    if track is not None:
+        track = np.asarray(track, dtype=np.float64)
+        track = track[:, None] if track.ndim == 1 else track
+        if track.ndim != 2 or track.shape[0] != N or track.shape[1] < 1:
+            raise ParameterError(f"track must be an (N, T) array with N={N} rows")
     return MCModel(name, N, "hebbian", P=P, variant=variant, patterns=xi, weights=w,
-                   binary=binary, field=_field(N, field),
+                   binary=binary, field=_field(N, field), track_patterns=track,
                    params=dict(N=N, K=K, P=P, variant=variant),
                    convention="H = -N^(1-P) sum_mu w_mu "
                    + ("e_P(xi^mu * s)" if variant == "distinct" else "(xi^mu . s)^P / P!"))

@@ -72,13 +72,13 @@ class SamplerState:
     swap_att: np.ndarray
     rt: np.ndarray           # (G, R) round trips
     sweeps_done: int = 0
-    series: dict = field(default_factory=lambda: {k: [] for k in ("E", "m", "mag", "q")})
+    series: dict = field(default_factory=lambda: {k: [] for k in ("E", "m", "mag", "q", "m_all")})
     switched: str = ""
 
     def reset_statistics(self):
         """Forget recorded series and counters but keep configurations and RNG state
         (e.g. to continue a chain at a new temperature: heating/cooling protocols)."""
-        self.series = {k: [] for k in ("E", "m", "mag", "q")}
+        self.series = {k: [] for k in ("E", "m", "mag", "q", "m_all")}
         for a in (self.acc, self.swap_acc, self.swap_att, self.rt):
             a[...] = 0
         self.sweeps_done = 0
@@ -355,6 +355,7 @@ class Sampler:
                 interrupted = self._wait(futs)
                 st.series["E"].append(out[0])
                 st.series["m"].append(out[1][..., 0] if T else np.full(out[0].shape, np.nan))
+                st.series["m_all"].append(out[1])
                 st.series["mag"].append(out[2])
                 st.series["q"].append(out[3])
                 st.sweeps_done += n
@@ -442,7 +443,15 @@ class Sampler:
                              swap_rate=(st.swap_acc.sum(axis=(0, 1)) / np.maximum(att, 1)).tolist(),
                              round_trips=int(st.rt.sum()),
                              round_trips_per_1000_sweeps=float(1000 * st.rt.sum() / max(n * G * R, 1)))
-        res["series"] = dict(E=E, m=M, mag=MAG, q=Q)
+        MALL = st.concatenated("m_all")[:, burn:]   # (G, n, R, L, T)
+        if self._track().shape[1] > 1:
+            res["tracked_overlaps"] = [
+                [dict((k, v) for k, v in estimate(np.moveaxis(MALL[..., l, t], 2, 1).reshape(G * R, -1)).items()
+                      if k in ("mean", "err", "tau_int")) for t in range(MALL.shape[-1])]
+                for l in range(L)]
+            if L == 1:
+                res["tracked_overlaps"] = res["tracked_overlaps"][0]
+        res["series"] = dict(E=E, m=M, mag=MAG, q=Q, m_all=MALL)
         return res
 
 
