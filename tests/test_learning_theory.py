@@ -301,3 +301,17 @@ def test_1rsb_r1_spin_glass_matches_dense_storage():
     assert abs(a.free_energy + 0.05334797848584) < 1e-9
     rs = SUP.solve(P=4, alpha=0.05, T=0.02, r=1, M=1, branch="spin-glass")
     assert a.free_energy >= rs.free_energy - 1e-12          # A_1RSB <= A_RS
+
+
+def test_unsupervised_reports_memorised_example_states():
+    small = UNS.solve(P=4, alpha=0, T=0, r=0.5, M=3)["example_state"]
+    big = UNS.solve(P=4, alpha=0, T=0, r=0.8, M=40)["example_state"]
+    assert small["memorising"] and not big["memorising"]
+    # the energies are those of the distinct-index Hamiltonian on a finite sample (N = 4000)
+    from statmech_nn.learning.simulate import make_dataset, mc_model
+    xi, eta = make_dataset(4000, 1, 3, 0.5, seed=2)
+    model = mc_model("unsupervised", xi, eta, 4, r=0.5)
+    e_ex = model.energy(eta[:, 0, 0].astype(float)) / 4000
+    avg = eta[:, 0].sum(-1)
+    e_sym = model.energy(np.sign(avg).astype(float)) / 4000
+    assert abs(e_ex - small["energy_example"]) < 0.003 and abs(e_sym - small["energy_symmetric"]) < 0.003

@@ -456,13 +456,16 @@ class _Learning(TheoryModel):
         others = {r["start"]: {"branch": r["branch"], "m": r["m"], "n": r["n"], "q": r["q"],
                                "free_energy": r["free_energy"], "converged": r["converged"]}
                   for r in row["all_branches"]}
+        extra = {}
+        if self.protocol == "unsupervised" and d["P"] >= 3:
+            extra["example_state"] = example_state_check(d["P"], d["r"], d["M"], self.law_of(d))
         res = make_result(
             self.name, level, {k: v for k, v in d.items() if v is not None}, ops,
             row["free_energy"], row["energy"], row["entropy"], row["converged"], row["residual"],
             row["iterations"], stability={"replicon": row["replicon"]}, branch=row["branch"],
             message=("learning: m is the archetype overlap (n > 0 alone is not learning)"),
             branches=others, alpha_eff=float(c["alpha"]), noise_factor=float(c["nu"]),
-            rho=float(d["rho"]), convention=self.convention,
+            rho=float(d["rho"]), convention=self.convention, **extra,
         )
         return res.warn_if_unconverged()
 
@@ -642,6 +645,21 @@ def tau_c(P, law, xgrid=None):
         taus.append(0.5 * gmax ** (2 * (P - 1)))
         xs.append(math.exp(opt.x))
     return np.array(taus), np.array(xs)
+
+
+def example_state_check(P, r, M, law):
+    """Unsupervised, alpha = 0, T = 0: energy per spin of a memorised-example state
+    (s = eta^{1,a}: m_a = 1, m_b = r^2) vs the symmetric (archetype-like) state s = sign(xi~).
+
+    e_example = -(1 + (M-1) r^{2P}) / (M R^{P/2} P!),  e_symmetric = -E|xi~|^P / P!.
+    ``memorising`` is True when the examples are lower: the RS symmetric ansatz then misses the
+    ground states (MC from random starts finds the examples)."""
+    Pf = math.factorial(P)
+    R = float(L.R_of(r, M))
+    e_ex = -(1 + (M - 1) * r ** (2 * P)) / (M * R ** (P / 2) * Pf)
+    e_sym = -float(law.mean_abs()[0]) ** P / Pf
+    return {"energy_example": e_ex, "energy_symmetric": e_sym, "memorising": bool(e_ex < e_sym),
+            "M_r^P": M * r ** P, "note": "alpha = 0, T = 0 comparison; examples are outside the RS symmetric ansatz"}
 
 
 def alpha_c_p2(law, spec, ygrid=None):
