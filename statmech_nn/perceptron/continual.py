@@ -134,8 +134,8 @@ class Continual(TheoryModel):
 
     def task1(self, alpha1, beta, gamma1=0.0):
         fm = PerceptronField()
-        r = fm.solve_raw(alpha1, beta, gamma1)
-        o = fm.evaluate(r.x[:, 0], alpha1, beta, gamma1)
+        r, br, o = fm._select(alpha1, beta, gamma1, ["low", "high"])
+        o = dict(o, branch=br)
         return o, bool(r.converged[0])
 
     def _map(self, x, p):

@@ -148,9 +148,17 @@ class PerceptronField(TheoryModel):
     convention: str = ("T = 1/beta_T multiplies the variational objective; Phi per weight with flat dm "
                        "on [-1,1]; eps = arccos(p)/pi for the clipped student sign(m)")
 
-    def solve_raw(self, alpha, beta, gamma1=0.0, init=None, path_step=0.25):
+    HIGH_START = (0.97, 0.98, 0.975)
+    #: the well-generalising branch is searched for only from this load on (it was not
+    #: found below alpha ~ 1.2 at beta_T = 20; trying it at small alpha costs a failed solve)
+    HIGH_MIN_ALPHA = 1.0
+
+    def solve_raw(self, alpha, beta, gamma1=0.0, init=None, path_step=0.25, branch="low"):
         """Solve at one point by continuation in alpha from the no-data limit
-        (or from ``init`` = (q, R, Q)). Returns (FixedPointResult, x)."""
+        (``branch='low'``), directly from a well-generalising start (``branch='high'``)
+        or from ``init`` = (q, R, Q). Returns the FixedPointResult."""
+        if init is None and branch == "high" and alpha > 0:
+            init = self.HIGH_START
         if init is not None:
             path, x0 = [alpha], np.asarray(init, float).reshape(3, 1)
         else:
@@ -167,7 +175,8 @@ class PerceptronField(TheoryModel):
         for a in path:
             r = solve_fixed_point(field_map, x0, {"alpha": np.array([a]), "beta": np.array([beta]),
                                                   "gamma1": np.array([gamma1])},
-                                  bounds=([0.0, -1.0, 0.0], [1.0, 1.0, 1.0]), tol=1e-10, maxiter=100)
+                                  bounds=([0.0, -1.0, 0.0], [1.0, 1.0, 1.0]), tol=1e-10,
+                                  maxiter=40 if branch == "high" else 100)
             if r.converged[0]:
                 x0 = r.x
         return r
@@ -194,14 +203,32 @@ class PerceptronField(TheoryModel):
         p = self.check_params(params)
         check_field_T(p)
         a, b, g1 = p["alpha"], p["beta"], p["gamma1"]
-        x0 = None if init is None else [init["q"], init["R"], init["Q"]]
-        r = self.solve_raw(a, b, g1, x0)
-        o = self.evaluate(r.x[:, 0], a, b, g1)
+        if branch not in (None, "low", "high"):
+            raise ParameterError(f"branch={branch!r} is not one of low, high (or none)")
+        if init is not None:
+            r = self.solve_raw(a, b, g1, [init["q"], init["R"], init["Q"]])
+            lab, o = "init", self.evaluate(r.x[:, 0], a, b, g1)
+        else:
+            r, lab, o = self._select(a, b, g1, [branch] if branch else ["low", "high"])
         op = {k: o[k] for k in ("q", "R", "Q", "q_hat", "r_hat", "Q_hat", "p")}
         return make_result(self.name, level, p, op, o["free_energy"], o["energy"], o["entropy"],
                            bool(r.converged[0]), float(r.residual[0]), int(r.iterations[0]),
-                           branch="rs", generalization_error=o["generalization_error"],
+                           branch=lab, generalization_error=o["generalization_error"],
                            eps_mean=o["eps_mean"]).warn_if_unconverged()
+
+    def _select(self, a, b, g1, branches):
+        """Solve each branch; return the converged one with the largest free entropy Phi
+        (smallest f = -Phi/beta_T). Branches that land on the same point are merged."""
+        best = None
+        for br in branches:
+            if br == "high" and a < self.HIGH_MIN_ALPHA and len(branches) > 1:
+                continue
+            r = self.solve_raw(a, b, g1, branch=br)
+            o = self.evaluate(r.x[:, 0], a, b, g1)
+            cand = (bool(r.converged[0]), o["phi"], r, br, o)
+            if best is None or (cand[0] and (not best[0] or cand[1] > best[1] + 1e-12)):
+                best = cand
+        return best[2], best[3], best[4]
 
     def solve_batch(self, level="rs", branch=None, init=None, **arrays):
         self.check_level(level)
@@ -217,18 +244,62 @@ class PerceptronField(TheoryModel):
         return {k: np.reshape(np.array(v), a.shape) for k, v in out.items()}
 
 
-def sweep_alpha(alphas, T, gamma1=0.0):
-    """Solve along increasing alphas with warm starts (continuation); list of observables."""
-    fm = PerceptronField()
-    beta = 1.0 / T
-    out, x0, prev = [], None, 0.0
+def _one_way(fm, alphas, beta, gamma1, branch):
+    out, x0, prev = {}, None, None
     for a in alphas:
-        r = fm.solve_raw(a, beta, gamma1, x0 if (x0 is not None and a - prev <= 0.5) else None)
-        if not r.converged[0] and x0 is not None:
-            r = fm.solve_raw(a, beta, gamma1)
+        near = x0 is not None and abs(a - prev) <= 0.5
+        r = fm.solve_raw(a, beta, gamma1, x0 if near else None, branch=branch)
+        if not r.converged[0] and near:
+            r = fm.solve_raw(a, beta, gamma1, branch=branch)
         o = fm.evaluate(r.x[:, 0], a, beta, gamma1)
         o["converged"] = bool(r.converged[0])
-        out.append(o)
+        out[a] = o
         if r.converged[0] and a > 0:
             x0, prev = r.x[:, 0], a
     return out
+
+
+def sweep_alpha(alphas, T, gamma1=0.0, both_branches=True):
+    """Observables along ``alphas``: the low branch by forward continuation from alpha = 0,
+    the high (well-generalising) branch by backward continuation from the largest alpha;
+    at every alpha the converged branch with the larger free entropy is returned
+    (``branch`` = 'low' | 'high'; both branches are kept under ``low``/``high``)."""
+    fm = PerceptronField()
+    beta = 1.0 / T
+    al = sorted(alphas)
+    low = _one_way(fm, al, beta, gamma1, "low")
+    al_high = [a for a in al if a >= fm.HIGH_MIN_ALPHA]
+    high = _one_way(fm, al_high[::-1], beta, gamma1, "high") if both_branches else {}
+    out = []
+    for a in alphas:
+        o, br = low[a], "low"
+        h = high.get(a)
+        if h is not None and h["converged"] and (not o["converged"] or h["phi"] > o["phi"] + 1e-12):
+            o, br = h, "high"
+        o = dict(o, branch=br, low=low[a], high=h)
+        out.append(o)
+    return out
+
+
+def transition_alpha(T, lo, hi, gamma1=0.0, xtol=1e-6):
+    """First-order transition of the field model: the alpha in [lo, hi] where the low and
+    high branches have equal free entropy (both must exist on the bracket). Returns
+    dict(alpha_c, eps_low, eps_high)."""
+    from scipy import optimize
+    fm = PerceptronField()
+    beta = 1.0 / T
+    state = {}
+
+    def dphi(a):
+        rl = fm.solve_raw(a, beta, gamma1, state.get("low"), branch="low")
+        rh = fm.solve_raw(a, beta, gamma1, state.get("high"), branch="high")
+        if not (rl.converged[0] and rh.converged[0]):
+            raise RuntimeError(f"a branch did not converge at alpha={a}")
+        state["low"], state["high"] = rl.x[:, 0], rh.x[:, 0]
+        ol, oh = fm.evaluate(rl.x[:, 0], a, beta, gamma1), fm.evaluate(rh.x[:, 0], a, beta, gamma1)
+        state["eps"] = (ol["generalization_error"], oh["generalization_error"])
+        return oh["phi"] - ol["phi"]
+
+    ac = optimize.brentq(dphi, lo, hi, xtol=xtol)
+    dphi(ac)
+    return {"alpha_c": ac, "eps_low": state["eps"][0], "eps_high": state["eps"][1]}
