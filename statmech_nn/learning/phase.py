@@ -16,6 +16,7 @@ from . import laws as L
 from .theory import tau_c
 
 PHASES = {0: "paramagnet", 1: "spin-glass", 2: "retrieval (metastable)", 3: "retrieval (global)"}
+# (in the metastable-retrieval region the n = 0 state can be either; see f_spin_glass / f_paramagnet)
 
 
 def _model(protocol):
@@ -44,13 +45,15 @@ def phase_diagram(protocol, P, alphas, Ts, r=None, M=None, rho=None, law="gaussi
                 fSG[i, j] = rows["spin-glass"]["free_energy"]
             if "paramagnet" in rows:
                 fP[i, j] = rows["paramagnet"]["free_energy"]
-            other = np.nanmin([fSG[i, j], fP[i, j], np.inf])
+            # n = 0 sector: the larger f of (paramagnet, spin glass) (minimum pressure, as in the
+            # p-spin engine); retrieval is global when its f is below that value
+            zero = [v for v in (fSG[i, j], fP[i, j]) if np.isfinite(v)]
+            other = max(zero) if zero else np.inf
+            sg = np.isfinite(fSG[i, j]) and (not np.isfinite(fP[i, j]) or fSG[i, j] > fP[i, j] + 1e-12)
             if np.isfinite(fR[i, j]):
                 code[i, j] = 3 if fR[i, j] <= other + 1e-12 else 2
-            elif np.isfinite(fSG[i, j]) and (not np.isfinite(fP[i, j]) or fSG[i, j] < fP[i, j] - 1e-12):
-                code[i, j] = 1
             else:
-                code[i, j] = 0
+                code[i, j] = 1 if sg else 0
     ds = xr.Dataset(
         {"phase": (("alpha", "T"), code), "m": (("alpha", "T"), m), "f_retrieval": (("alpha", "T"), fR),
          "f_spin_glass": (("alpha", "T"), fSG), "f_paramagnet": (("alpha", "T"), fP)},

@@ -350,7 +350,14 @@ class _Learning(TheoryModel):
         elif branch is not None or init is not None:
             best = rows[0]
         elif ok:
-            best = min(ok, key=lambda r: r["free_energy"])
+            # Parisi/Guerra selection (as the p-spin engine): the n = 0 sector's value is the
+            # *minimum* pressure (max f) over its stationary points (paramagnet, spin glass);
+            # sectors (retrieval vs n = 0) are then compared by the lower f.
+            zero = [r for r in ok if r["branch"] != "retrieval"]
+            cands = [r for r in ok if r["branch"] == "retrieval"]
+            if zero:
+                cands.append(max(zero, key=lambda r: r["free_energy"]))
+            best = min(cands, key=lambda r: r["free_energy"])
         else:
             best = min(rows, key=lambda r: r["residual"])
         best = dict(best)
