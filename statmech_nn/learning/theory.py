@@ -440,8 +440,9 @@ class _Learning(TheoryModel):
 
     # ---- public interface ---------------------------------------------------------------
     def solve(self, level="rs", branch=None, init=None, **params):
-        """One saddle point (``branch`` = retrieval | spin-glass | paramagnet; default:
-        the lowest free energy among the converged branches). ``level='1rsb'``: P >= 4, T > 0,
+        """One saddle point (``branch`` = retrieval | spin-glass | paramagnet; default: the
+        thermodynamic state -- the n = 0 sector's value is the larger f of paramagnet and spin
+        glass (minimum pressure), then the lower f of that and retrieval). ``level='1rsb'``: P >= 4, T > 0,
         started from the RS solution of the same branch (q0 = q1 or x = 1 is the RS manifold)."""
         level = self.check_level(level)
         d = self.check_params(params)
