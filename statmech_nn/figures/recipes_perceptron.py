@@ -177,3 +177,52 @@ def franz_parisi(outdir, scale):
                        "clusters); dots: the reference itself (V = 0 at p = 1)")
     ds = xr.Dataset(data, coords=coords)
     return style.save(fig, outdir, "franz-parisi") + [style.save_data(ds, outdir, "franz-parisi")]
+
+
+S5 = {"tiny": dict(theory=[0.25, 0.5, 1.0, 1.5], mc=[0.5, 1.0], N=51, samples=2, sweeps=300),
+      "quick": dict(theory=list(np.round(np.arange(0.1, 3.01, 0.1), 2)), mc=[0.25, 0.5, 1.0, 1.5, 2.0, 2.5],
+                    N=201, samples=8, sweeps=2000),
+      "full": dict(theory=list(np.round(np.arange(0.05, 3.01, 0.05), 2)),
+                   mc=list(np.round(np.arange(0.25, 3.01, 0.25), 2)), N=401, samples=16, sweeps=5000)}
+
+
+@recipe("perceptron-teacher-mc", "teacher-student Gibbs learning of a binary teacher: eps(alpha) from "
+        "RS theory at T = 1 and T = 0 (alpha_c, alpha_sp marked) vs Metropolis MC at T = 1")
+def perceptron_teacher_mc(outdir, scale):
+    import xarray as xr
+
+    from ..perceptron import mc
+    from ..perceptron.common import eps_from_overlap
+    from ..perceptron.teacher import PerceptronTeacher
+    s = S5[scale]
+    m = PerceptronTeacher()
+    T = 1.0
+    th1 = [m.solve(alpha=a, T=T) for a in s["theory"]]
+    th0 = [m.solve(alpha=a, T=0, branch="poor") for a in s["theory"]]
+    cap = m.capacity()
+    eps_mc = np.zeros((len(s["mc"]), s["samples"]))
+    for i, a in enumerate(s["mc"]):
+        for k in range(s["samples"]):
+            ws, X, y = mc.make_data(s["N"], a, seed=(11, i, k))
+            r = mc.run_mc(X, y, T, s["sweeps"], s["sweeps"] // 4, seed=(12, i, k), teacher=ws,
+                          measure_every=10)
+            eps_mc[i, k] = eps_from_overlap(r["R"].mean())
+    fig, ax = style.new()
+    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+    ax.plot(s["theory"], [r.generalization_error for r in th1], **style.THEORY["rs"], label=f"RS, T = {T:g}")
+    e0 = np.array([r.generalization_error if r.branch == "poor" else np.nan for r in th0])
+    ax.plot(s["theory"], e0, ls="--", color="C1", label="RS, T = 0, poor branch")
+    ax.axvline(cap["alpha_c"], color="C1", lw=0.8, ls=":")
+    ax.axvline(cap["alpha_sp"], color="0.5", lw=0.8, ls=":")
+    style.mc_points(ax, s["mc"], eps_mc.mean(1), eps_mc.std(1, ddof=1) / np.sqrt(s["samples"]),
+                    color="C0", label=f"Metropolis, T = {T:g}, N = {s['N']}")
+    ax.set_xlabel(r"$\alpha$")
+    ax.set_ylabel(r"$\epsilon_g = \arccos(R)/\pi$")
+    ax.legend()
+    style.caption(fig, f"energy = number of training errors; Gaussian inputs; dotted: alpha_c = "
+                       f"{cap['alpha_c']:.4f} (jump to R = 1 at T = 0), alpha_sp = {cap['alpha_sp']:.4f}")
+    ds = xr.Dataset({"eps_T1": ("alpha", [r.generalization_error for r in th1]), "eps_T0_poor": ("alpha", e0),
+                     "eps_mc": (("alpha_mc", "sample"), eps_mc)},
+                    coords={"alpha": s["theory"], "alpha_mc": s["mc"], "sample": np.arange(s["samples"])},
+                    attrs={"T": T, "N": s["N"], "alpha_c_T0": cap["alpha_c"], "alpha_sp_T0": cap["alpha_sp"]})
+    return style.save(fig, outdir, "perceptron-teacher-mc") + [style.save_data(ds, outdir, "perceptron-teacher-mc")]
