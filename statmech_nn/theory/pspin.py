@@ -529,6 +529,8 @@ def _rsb_starts(rs, zero_T, beta, xi1):
     # low-temperature start in the scale of the T = 0 solution (y = beta x ~ 1.4/sqrt(xi'(1)))
     starts.append((m, np.where(ret, 0.97, 0.45), 1 - 0.3 / (beta * np.sqrt(xi1)),
                    np.clip(1.4 / (beta * np.sqrt(xi1)), 1e-3, 0.9)))
+    # pure-p-spin-like glass (q0 = 0, q1 near 1: random-energy-model-like states)
+    starts.append((m, np.zeros_like(m), np.full_like(m, 0.995), np.clip(1.2 / (beta * np.sqrt(xi1)), 0.05, 0.95)))
     return starts
 
 
@@ -561,7 +563,11 @@ def _rsb_from_rs(engine, prm, rs, base=None):
         sol["negf"] = -sol["free_energy"]
         for j in range(k):
             sl = slice(j * idx.size, (j + 1) * idx.size)
-            cand_ok = ok[sl] & (np.sign(np.round(sol["m"][sl], 6)) == np.sign(np.round(rsi["m"], 6)))
+            # stay on the branch: the glass parameters are minimised at (about) the same m;
+            # a broken point with a very different m is another stationary point, not this state
+            ms, m0 = sol["m"][sl], rsi["m"]
+            cand_ok = ok[sl] & np.where(np.abs(m0) > _M_THR, (np.abs(ms - m0) < 0.2) & (ms * m0 > 0),
+                                        np.abs(ms) <= _M_THR)
             # a reseeded retrieval start (RS retrieval lost) replaces its m = 0 base unconditionally
             reseed = (np.abs(rsi["m"]) > _M_THR) & (np.abs(best["m"][idx]) < _M_THR)
             better = cand_ok & ((sol["negf"][sl] < best["negf"][idx] - 1e-13) | reseed)
@@ -629,7 +635,7 @@ def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None, n
                     rep |= (other["converged"] & sol["converged"] & (np.abs(other["m"] - sol["m"]) < 1e-8)
                             & (np.abs(other["q"] - sol["q"]) < 1e-8))
                 res["converged"] = res["converged"] & ~rep
-            done.append(sol)
+            done.append(seed)   # what was actually expanded (a reseeded retrieval is not a glass start)
             new.append((name, res))
         cands = new
     for name, sol in cands:

@@ -47,6 +47,12 @@ class SK(TheoryModel):
         return {"beta": beta, "a0": np.zeros_like(beta), "h": h, "c2": np.full_like(beta, 0.5)}
 
     @staticmethod
+    def _no_glass(prm):
+        """h = 0 and T >= 1: no glass (the SK transition is continuous at T_c = 1, where the RS glass
+        solution appears); skips a futile 1RSB search from the paramagnet."""
+        return (prm["h"] == 0) & (prm["beta"] <= 1.0)
+
+    @staticmethod
     def _check_branch(branch):
         if branch not in (None, "spin-glass", "paramagnet"):
             raise ParameterError(f"branch={branch!r} is not available for sk; "
@@ -60,7 +66,8 @@ class SK(TheoryModel):
         beta = np.asarray(arrays["beta"], float)
         shape = np.broadcast_shapes(beta.shape, np.shape(arrays["h"]))
         prm = self._prm(np.broadcast_to(beta, shape), np.broadcast_to(arrays["h"], shape))
-        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init)
+        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init,
+                           no_glass_rsb=self._no_glass(prm))
         keys = ["m", "q"] if level == "rs" else ["m", "q0", "q1", "x", "y"]
         res = {k: out[k].reshape(shape) for k in keys}
         for k in ("free_energy", "energy", "entropy", "replicon", "residual", "converged",
@@ -78,7 +85,8 @@ class SK(TheoryModel):
         self._check_branch(branch)
         p = self.check_params(params)
         prm = self._prm(p["beta"], p["h"])
-        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init)
+        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init,
+                           no_glass_rsb=self._no_glass(prm))
         o = {k: v[0] for k, v in out.items()}
         if level == "rs":
             ops = {"m": o["m"], "q": o["q"]}
