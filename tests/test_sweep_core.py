@@ -83,6 +83,7 @@ def pool():
 
 
 def test_executors_bit_identical(tmp_path, dask_client, pool):
+    env_before = {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS")}
     kw = dict(branch="ferromagnet", continuation=True, cache=False, quiet=True, **CW_AXES)
     sweep("curie-weiss", executor="serial", out=tmp_path / "s.nc", **kw)
     sweep("curie-weiss", executor="processes", workers=2, out=tmp_path / "p.nc", **kw)
@@ -91,6 +92,8 @@ def test_executors_bit_identical(tmp_path, dask_client, pool):
     xr.testing.assert_identical(s, p)
     xr.testing.assert_identical(s, d)
     assert dask_client.scheduler.address.startswith("tcp://127.0.0.1")
+    # in-process (threaded) dask workers: the caller's environment is not modified
+    assert {k: os.environ.get(k) for k in env_before} == env_before
     assert s.attrs["sweep_complete"] == 1 and "sweep_done" not in s
     assert not (tmp_path / "s.nc.parts").exists()
     # no continuation, blocks smaller than a line: still identical

@@ -101,8 +101,9 @@ class ProcessExecutor(SerialExecutor):
             self.pool = None
 
 
-def _set_worker_env():
-    os.environ.update(WORKER_ENV)
+def _set_worker_env(parent_pid=None):
+    if os.getpid() != parent_pid:  # never touch the caller's own process (threaded workers)
+        os.environ.update(WORKER_ENV)
     return os.getpid()
 
 
@@ -144,7 +145,7 @@ class DaskExecutor:
             self.workers = 1
         # best effort for existing clusters; numba reads it at import (see docs/sweeps.md)
         with contextlib.suppress(Exception):
-            self.client.run(_set_worker_env)
+            self.client.run(_set_worker_env, os.getpid())
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
