@@ -230,7 +230,8 @@ def _inner_zero_T(a, s, y):
     ys = y * s
     Lp = y * a + log_Phi(a / s + ys)
     Lm = -y * a + log_Phi(-a / s + ys)
-    L = np.logaddexp(Lp, Lm)
+    with np.errstate(invalid="ignore"):
+        L = np.logaddexp(Lp, Lm)
     lnZ = 0.5 * ys * ys + L
     sgn = np.tanh(0.5 * (Lp - Lm))
     with np.errstate(over="ignore"):
@@ -509,7 +510,7 @@ class Hopfield(TheoryModel):
         return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
 
     # --------------------------------------------------------------- 1RSB batch
-    def _rsb_batch(self, branch, alpha, beta, init=None, tol=1e-10, maxiter=25):
+    def _rsb_batch(self, branch, alpha, beta, init=None, tol=1e-10, maxiter=25, fallback=True):
         alpha, beta = _arr(alpha, beta)
         shape = alpha.shape
         al, be = alpha.ravel(), beta.ravel()
@@ -528,42 +529,51 @@ class Hopfield(TheoryModel):
         fin = np.isfinite(b)
         q, c, m_rs = rs["q"][idx], rs["c"][idx], rs["m"][idx]
         ymax = np.where(fin, 0.5 * b, np.inf)
-        if branch == "retrieval":   # (q0, c1/c, y) starting points; RSB is weak near q = 1
-            starts = [(0.99, 0.5, 5.0), (0.95, 0.5, 2.0), (0.999, 0.3, 30.0)]
+        # (q0/q, c1/c, y) starting points, tried in turn until a non-trivial saddle with q0 > 0
+        # is found (q0 = 0 is also a saddle of the m = 0 sector, the 'trap')
+        if branch == "retrieval":   # RSB is weak near q = 1
+            st0 = st_f = [(0.99, 0.5, 5.0), (0.95, 0.5, 2.0), (0.999, 0.3, 30.0)]
         else:
-            starts = [(0.5, 0.5, 0.6), (0.7, 0.6, 0.3)]
+            st0 = [(0.5, 0.5, 0.6), (0.7, 0.6, 0.3), (0.3, 0.8, 1.0), (0.6, 0.5, 0.4)]
+            st_f = [(0.4, 0.8, 0.15), (0.6, 0.8, 0.25), (0.5, 0.5, 0.6), (0.7, 0.6, 0.3)]
         x0s = []
         if init is not None and all(k in init for k in ("m", "q0", "q1", "x")):
             gi = {k: np.broadcast_to(np.asarray(init[k], float), shape).ravel()[idx]
                   for k in ("m", "q0", "q1", "x")}
             x0s.append(np.stack([gi["m"], gi["q0"], np.where(fin, b * (1 - gi["q1"]), 0.5 * c),
                                  np.where(fin, b * gi["x"], 2.0)]))
-        for q0f, cf, y in starts:
-            q0i = np.where(branch == "retrieval", q0f * np.where(fin, q, 1.0), q0f * q)
-            x0s.append(np.stack([m_rs, q0i, cf * c, np.minimum(y, ymax)]))
+        qq = np.where(fin, q, 1.0) if branch == "retrieval" else q
+        for (a0, c0_, y0), (af, cf, yf) in zip(st0, st_f):
+            x0s.append(np.stack([m_rs, np.where(fin, af, a0) * qq, np.where(fin, cf, c0_) * c,
+                                 np.minimum(np.where(fin, yf, y0), ymax)]))
         fixm = np.full(idx.size, 0.0 if branch == "retrieval" else 1.0)
-        p = {"alpha": al[idx], "beta": b, "fixm": fixm}
         best_f = np.full(idx.size, -np.inf)
         best_res = np.full(idx.size, np.inf)
         chosen = [None] * idx.size
         any_trivial = np.zeros(idx.size, bool)
+        done = np.zeros(idx.size, bool)
         total_its = np.zeros(idx.size, int)
         for x0 in x0s:
-            x0 = np.stack([x0[0], np.clip(x0[1], 0, 1), np.clip(x0[2], 0, _C_MAX), np.maximum(x0[3], 1e-3)])
+            sel = np.nonzero(~done)[0]
+            if sel.size == 0:
+                break
+            x0 = np.stack([x0[0], np.clip(x0[1], 0, 1), np.clip(x0[2], 0, _C_MAX), np.maximum(x0[3], 1e-3)])[:, sel]
+            p = {"alpha": al[idx][sel], "beta": b[sel], "fixm": fixm[sel]}
             r = solve_fixed_point(rsb_map, x0, p, tol=tol, maxiter=maxiter,
                                   bounds=([-1.0, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
-            th = rsb_thermo(r.x[0], r.x[1], r.x[2], r.x[3], al[idx], b)
-            trivial = (th["q1"] - th["q0"] < 1e-7) | (fin & (th["x"] > 1 - 1e-7))
-            total_its += r.iterations
+            th = rsb_thermo(r.x[0], r.x[1], r.x[2], r.x[3], al[idx][sel], b[sel])
+            trivial = (th["q1"] - th["q0"] < 1e-7) | (fin[sel] & (th["x"] > 1 - 1e-7))
+            total_its[sel] += r.iterations
             valid = r.converged & ~trivial & np.isfinite(th["free_energy"])
-            any_trivial |= r.converged & trivial
-            for k in range(idx.size):
-                if valid[k] and th["free_energy"][k] > best_f[k]:
-                    best_f[k] = th["free_energy"][k]
-                    chosen[k] = ({kk: np.asarray(v)[k] for kk, v in th.items()}, r.residual[k], True)
-                elif not np.isfinite(best_f[k]) and not any_trivial[k] and r.residual[k] < best_res[k]:
-                    best_res[k] = r.residual[k]
-                    chosen[k] = ({kk: np.asarray(v)[k] for kk, v in th.items()}, r.residual[k], False)
+            any_trivial[sel] |= r.converged & trivial
+            for kk_, k in enumerate(sel):
+                if valid[kk_] and th["free_energy"][kk_] > best_f[k]:
+                    best_f[k] = th["free_energy"][kk_]
+                    chosen[k] = ({kk: np.asarray(v)[kk_] for kk, v in th.items()}, r.residual[kk_], True)
+                    done[k] = th["q0"][kk_] > 1e-3
+                elif not np.isfinite(best_f[k]) and not any_trivial[k] and r.residual[kk_] < best_res[k]:
+                    best_res[k] = r.residual[kk_]
+                    chosen[k] = ({kk: np.asarray(v)[kk_] for kk, v in th.items()}, r.residual[kk_], False)
         for k, j in enumerate(idx):
             out["iterations"][j] += total_its[k]
             if chosen[k] is not None and (chosen[k][2] or not any_trivial[k]):
@@ -574,6 +584,9 @@ class Hopfield(TheoryModel):
                 out["converged"][j] = ok
                 out["rsb"][j] = ok
                 out["branch"][j] = str(_classify(np.array(th["m"]), np.array(th["q1"])))
+            elif chosen[k] is not None and not fallback:
+                out["converged"][j] = False
+                out["residual"][j] = chosen[k][1]
             elif chosen[k] is not None:
                 # Newton from the fixed starts failed: maximise f over y with the inner
                 # equations solved at fixed y (robust), then polish with full Newton
@@ -667,7 +680,7 @@ class Hopfield(TheoryModel):
         return _capacity_1rsb()
 
     # ------------------------------------------------------------------ phase lines
-    def phase_lines(self, level="rs", n=24, lines=None):
+    def phase_lines(self, level="rs", n=24, lines=None, T_values=None):
         """Transition lines of the (alpha, T) plane, each found by root finding (no grid scan).
 
         Returns a dict ``{line: {"alpha": array, "T": array}}`` with lines
@@ -675,12 +688,13 @@ class Hopfield(TheoryModel):
         ``retrieval_spinodal`` (T_M: the largest alpha with a retrieval saddle, per T, as the
         maximum over m of alpha(m; T)), ``retrieval_global`` (T_c: f_retrieval = f_spin-glass, per T)
         and, at RS, ``at_retrieval`` (replicon of the retrieval state = 1, per alpha).
-        Lines are parametrised by T where they may be re-entrant in alpha. ``n`` points per line.
+        Lines are parametrised by T where they may be re-entrant in alpha. ``n`` points per line;
+        ``T_values`` overrides the temperatures of the T-parametrised lines.
         At 1RSB the spin-glass free energy is the 1RSB one (the RS spin-glass saddle is
         AT-unstable everywhere below T_g); the retrieval state is RS-stable above its AT line.
         """
         level = self.check_level(level)
-        return _phase_lines(self, level, int(n), lines)
+        return _phase_lines(self, level, int(n), lines, T_values)
 
 
 # =====================================================================================
@@ -796,12 +810,12 @@ def _spinodal_rs(T, x_prev=None):
     return -opt.fun, opt.x, state["x"]
 
 
-def _f_branch(model, level, branch, alpha, T, init=None):
+def _f_branch(model, level, branch, alpha, T, init=None, fallback=True):
     beta = math.inf if T == 0 else 1.0 / T
     if level == "rs" or branch == "paramagnet":
         r = model._rs_batch(branch, np.array([alpha]), np.array([beta]))
     else:
-        r = model._rsb_batch(branch, np.array([alpha]), np.array([beta]), init=init)
+        r = model._rsb_batch(branch, np.array([alpha]), np.array([beta]), init=init, fallback=fallback)
     return {k: np.asarray(v)[0] for k, v in r.items()}
 
 
@@ -817,15 +831,19 @@ def _f_retrieval(model, level, alpha, T):
     r = _f_branch(model, "rs", "retrieval", alpha, T)
     if not (r["converged"] and r["branch"] == "retrieval"):
         return math.nan
-    if level == "1rsb" and r["replicon"] > 1.0:
-        q = _f_branch(model, level, "retrieval", alpha, T)
+    # RSB of the retrieval state is exponentially weak in (m/s_h)^2, s_h = sqrt(alpha r) the
+    # cross-talk width: for m/s_h > 3 the measured f_1RSB - f_RS is < 1e-11 (T = 0, alpha <= 0.1)
+    # and below the solver's resolution, so the RS value is used there.
+    weak = abs(r["m"]) / max(math.sqrt(alpha * r["r"]), 1e-300) > 3.0
+    if level == "1rsb" and r["replicon"] > 1.0 and not weak:
+        q = _f_branch(model, level, "retrieval", alpha, T, fallback=False)
         if q["converged"] and q["branch"] == "retrieval":
             return float(q["free_energy"])
         # unresolved weak RSB (correction < ~1e-9 in f): the RS value is the 1RSB value
     return float(r["free_energy"])
 
 
-def _phase_lines(model, level, n, lines=None):
+def _phase_lines(model, level, n, lines=None, T_values=None):
     lines = set(lines or ("spin_glass", "retrieval_spinodal", "retrieval_global", "at_retrieval"))
     out = {"level": level, "convention": CONVENTION}
     if "spin_glass" in lines:
@@ -837,7 +855,7 @@ def _phase_lines(model, level, n, lines=None):
                 return r["replicon"] - 1.0
             Tg.append(optimize.brentq(lam_minus_1, 1.0 + 1e-9, 3.0, xtol=1e-13) if a > 0 else 1.0)
         out["spin_glass"] = {"alpha": al, "T": np.array(Tg), "exact_T": 1.0 + np.sqrt(al)}
-    Ts = np.linspace(0.0, 0.95, n)
+    Ts = np.linspace(0.0, 0.95, n) if T_values is None else np.asarray(T_values, float)
     spin = None
     if lines & {"retrieval_spinodal", "retrieval_global"}:
         aM, mM, x = [], [], None
@@ -846,16 +864,18 @@ def _phase_lines(model, level, n, lines=None):
             aM.append(a)
             mM.append(m)
         spin = {"alpha": np.array(aM), "T": Ts.copy(), "m": np.array(mM)}
+        a_rs_spin = spin["alpha"].copy()
         if level == "1rsb":
             # below the retrieval AT line the 1RSB spinodal differs; computed at T = 0
             cap = _capacity_1rsb()
             spin["alpha_T0_1rsb"] = cap.alpha_c
             spin["alpha"] = spin["alpha"].copy()
-            spin["alpha"][0] = cap.alpha_c
+            if Ts[0] == 0:
+                spin["alpha"][0] = cap.alpha_c
         out["retrieval_spinodal"] = spin
     if "retrieval_global" in lines:
         ag = []
-        for T, aM in zip(Ts, spin["alpha"]):
+        for T, aM in zip(Ts, a_rs_spin):
             def df(a):
                 fr = _f_retrieval(model, level, a, T)
                 fg = _f_glass(model, level, a, T)
