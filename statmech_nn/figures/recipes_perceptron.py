@@ -154,7 +154,7 @@ def franz_parisi(outdir, scale):
     axes = np.atleast_1d(axes)
     Vt = np.array([[teacher_fp(a, p)["V"] for p in s["p"]] for a in s["teacher"]])
     for i, a in enumerate(s["teacher"]):
-        axes[0].plot(s["p"], Vt[i], label=rf"$\alpha$={a:g}")
+        axes[0].plot(s["p"], Vt[i], label=rf"$\alpha$={a:g}")  # NaN: no RS solution with q < 1
         axes[0].plot([1.0], [0.0], "o", color=f"C{i}", ms=3)
     axes[0].axhline(0, color="0.5", lw=0.8)
     axes[0].set_xlabel("overlap p with the reference (= teacher by Nishimori)")
@@ -175,7 +175,7 @@ def franz_parisi(outdir, scale):
         coords.update(alpha_storage=s["storage"], p_storage=s["sp"])
     style.caption(fig, "V < 0 just below p = 1: equilibrium solutions are isolated (point-like "
                        "clusters); dots: the reference itself (V = 0 at p = 1)")
-    ds = xr.Dataset(data, coords=coords)
+    ds = xr.Dataset(data, coords=coords, attrs={"note": "NaN: only the collapsed q -> 1 RS solution"})
     return style.save(fig, outdir, "franz-parisi") + [style.save_data(ds, outdir, "franz-parisi")]
 
 

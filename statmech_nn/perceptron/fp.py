@@ -40,7 +40,8 @@ from .teacher import ising_site, teacher_GE
 
 
 def teacher_fp(alpha, p):
-    """V(p) for the T = 0 teacher problem: dict(V, q, q_hat, R_hat, converged)."""
+    """V(p) for the T = 0 teacher problem: dict(V, q, q_hat, R_hat, converged).
+    V is NaN (converged=False) where the only RS solution has collapsed to q -> 1."""
     alpha = check_range("alpha", alpha, lo=0.0)
     p = check_range("p", p, lo=0.0, hi=1.0, hi_open=True, allowed="[0, 1)")
     if alpha == 0:
@@ -51,7 +52,8 @@ def teacher_fp(alpha, p):
 
     def rhat(qh):
         f = lambda r: ising_site(qh, r)[1] - p
-        return optimize.brentq(f, -50, 50, xtol=1e-14, rtol=1e-14)
+        lim = 30.0 + 12.0 * math.sqrt(max(qh, 0.0))
+        return optimize.brentq(f, -lim, lim, xtol=1e-14, rtol=1e-14)
 
     def F(x, prm):
         q = np.clip(x[0], p * p + 1e-12, 1 - 1e-12)
@@ -62,8 +64,15 @@ def teacher_fp(alpha, p):
             out[k] = ising_site(qh, rhat(qh))[2]
         return out[None]
 
-    r = solve_fixed_point(F, np.array([[min(0.99, p * p + 0.5 * (1 - p * p))]]), {},
-                          bounds=([p * p], [1 - 1e-12]), tol=1e-11)
+    for f in (0.5, 0.2, 0.8, 0.05):
+        r = solve_fixed_point(F, np.array([[p * p + f * (1 - p * p)]]), {},
+                              bounds=([p * p], [1 - 1e-12]), tol=1e-11)
+        if r.converged[0] and r.x[0, 0] < 1 - 1e-7:
+            break
+    else:
+        # only the collapsed q -> 1 solution: no extensive RS entropy at this overlap
+        return dict(V=np.nan, q=1.0, q_hat=np.inf, R_hat=np.nan, converged=False,
+                    residual=float(r.residual[0]))
     q = float(np.clip(r.x[0, 0], p * p + 1e-12, 1 - 1e-12))
     ge, dq, _, _ = (float(v) for v in teacher_GE(q, p, np.inf))
     qh = -2 * alpha * dq
