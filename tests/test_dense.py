@@ -153,3 +153,13 @@ def test_cli_capacity_json_and_bad_P():
     assert abs(d["alpha_c"] - 0.032977) < 1e-6 and abs(d["order_parameters"]["m"] - 0.918) < 5e-4
     p = _cli("capacity", "dense-hebbian", "--P", "2", "--json")
     assert p.returncode == 2 and "hopfield" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_grid_and_continuation():
+    from statmech_nn.theory.grid import solve_grid
+    ds = solve_grid("dense-hebbian", level="rs", P=4, alpha=np.array([0.01, 0.02]), T=np.array([0.0, 0.01]))
+    assert ds["m"].shape == (2, 2) and bool(ds["converged"].all())
+    assert set(np.unique(ds["branch"].values)) <= {"retrieval", "spin-glass", "paramagnet"}
+    ds = solve_grid("dense-hebbian", level="rs", branch="retrieval", continuation=True, P=4,
+                    T=np.array([0.005]), alpha=np.array([0.01, 0.02, 0.03]))
+    assert np.all(np.diff(ds["m"].values[0]) < 0) and bool(ds["converged"].all())

@@ -117,6 +117,20 @@ class DenseHebbian(TheoryModel):
             out["T"] = 0.0 if np.isinf(beta) else 1.0 / beta
         return out
 
+    def check_arrays(self, arrays):
+        """Validate grid arrays (P scalar, alpha or gamma, T or beta); returns a clean dict."""
+        arrays = dict(arrays)
+        if arrays.get("P") is None:
+            raise ParameterError("dense-hebbian needs parameter P (even integer >= 4)")
+        for v in np.unique(np.asarray(arrays["P"]).ravel()):
+            check_P(v)
+        a = self._load(4, arrays.get("alpha"), arrays.get("gamma"))
+        if "T" in arrays and np.any(~(np.asarray(arrays["T"], float) >= 0)):
+            raise ParameterError("T must be >= 0 everywhere on the grid")
+        if "beta" in arrays and np.any(~(np.asarray(arrays["beta"], float) > 0)):
+            raise ParameterError("beta must be > 0 everywhere on the grid")
+        return arrays
+
     def engine(self, P):
         if P not in self._engines:
             self._engines[P] = PSpinEngine((P,), P)

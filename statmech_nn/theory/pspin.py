@@ -462,10 +462,10 @@ def _rs_candidates(engine, prm, branch, signal, init):
     n = prm["beta"].size
     zero_T = np.isinf(prm["beta"])
     starts = []
-    if init is not None:
-        starts.append(("init", np.broadcast_to(np.asarray(init.get("m", 0.0), float), n),
-                       np.broadcast_to(np.asarray(init.get("q", init.get("q1", 0.9)), float), n)))
-    else:
+    if init is not None:   # warm start (continuation); with branch=None the standard starts too
+        starts.append(("init", np.broadcast_to(np.ravel(np.asarray(init.get("m", 0.0), float)), n),
+                       np.broadcast_to(np.ravel(np.asarray(init.get("q", init.get("q1", 0.9)), float)), n)))
+    if init is None or branch is None:
         if signal and branch in (None, "retrieval"):
             starts.append(("retrieval", np.ones(n), np.ones(n)))
         if branch in (None, "spin-glass"):
