@@ -64,7 +64,7 @@ def test_recipe_tiny_builds_png_and_data(name, tmp_path, monkeypatch):
         data = p.read_bytes()
         assert data[:8] == PNG_MAGIC and len(data) > 2000, f"{p} is not a non-empty PNG"
     for p in ncs:
-        ds = xr.load_dataset(p, engine="h5netcdf")
+        ds = xr.load_dataset(p)
         assert ds.data_vars, f"{p} has no data variables"
         numeric = [v for v in ds.data_vars.values() if v.dtype.kind in "fiub" and v.size]
         assert numeric, f"{p} has no numeric data"

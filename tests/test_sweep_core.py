@@ -9,6 +9,7 @@ import xarray as xr
 
 from statmech_nn.core.errors import ParameterError
 from statmech_nn.sweep import Sweep, make_executor, parse_range, status, sweep
+from statmech_nn.sweep.store import ENGINE
 from statmech_nn.theory import get_model
 from statmech_nn.theory.grid import solve_grid
 
@@ -29,7 +30,7 @@ def noisy(x, y, seed):
 
 
 def _load(path):
-    return xr.load_dataset(path, engine="h5netcdf")
+    return xr.load_dataset(path, engine=ENGINE)
 
 
 # ---- ranges ----------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def test_corrupt_cache_entry_reported(tmp_path):
     # a valid file of another sweep under this key is refused too
     other = Sweep("curie-weiss", executor="serial", quiet=True, cache=False, **{**CW_AXES, "P": 5})
     xr_ds = other.run()
-    xr_ds.to_netcdf(entry, engine="h5netcdf")
+    xr_ds.to_netcdf(entry, engine=ENGINE)
     with pytest.raises(ParameterError, match="another sweep"):
         Sweep("curie-weiss", executor="serial", quiet=True, **CW_AXES).run()
 
@@ -190,7 +191,7 @@ def test_mismatched_or_corrupt_output_refused(tmp_path):
         sweep("curie-weiss", executor="serial", out=bad, cache=False, **CW_AXES)
     assert bad.read_text() == "not a netcdf file"
     foreign = tmp_path / "foreign.nc"
-    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(foreign, engine="h5netcdf")
+    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(foreign, engine=ENGINE)
     with pytest.raises(ParameterError, match="not written by a statmech_nn sweep"):
         sweep("curie-weiss", executor="serial", out=foreign, cache=False, **CW_AXES)
 

@@ -12,6 +12,7 @@ import pytest
 import xarray as xr
 
 from statmech_nn.sweep import status
+from statmech_nn.sweep.store import ENGINE
 
 SCRIPT = textwrap.dedent('''
     import json, sys, time
@@ -79,8 +80,8 @@ def test_sigkill_midway_then_resume(tmp_path):
     r = _run(script, ref, tmp_path / "log3")
     r.communicate(timeout=120)
     assert r.returncode == 0
-    a = xr.load_dataset(out, engine="h5netcdf")
-    b = xr.load_dataset(ref, engine="h5netcdf")
+    a = xr.load_dataset(out, engine=ENGINE)
+    b = xr.load_dataset(ref, engine=ENGINE)
     xr.testing.assert_identical(a, b)
     assert a.attrs["sweep_complete"] == 1 and "sweep_done" not in a
 
@@ -115,7 +116,7 @@ def test_cli_phase_diagram_resume_cache_and_json(tmp_path, cli):
     assert s["points"] == 18 and s["computed"] == 18 and s["converged_fraction"] == 1.0
     assert s["out"] == str(out) and s["seconds"] >= 0 and s["dims"] == {"h": 3, "T": 6}
     assert e == ""  # no progress bar without a TTY
-    ds = xr.load_dataset(out, engine="h5netcdf")
+    ds = xr.load_dataset(out, engine=ENGINE)
     assert ds["m"].dims == ("h", "T") and ds.attrs["model"] == "curie-weiss"
     assert json.loads(cli(*args)[1])["computed"] == 0  # same command again: nothing to compute
     out2 = tmp_path / "pd2.nc"
@@ -130,7 +131,7 @@ def test_cli_phase_diagram_resume_cache_and_json(tmp_path, cli):
     rc, o, _ = cli("phase-diagram", "curie-weiss", "--T", "0.1:1:3", "--h", "0:0.1:2",
                    "--out", str(tmp_path / "o.nc"), "--json", "--branch", "ferromagnet")
     assert rc == 0 and json.loads(o)["dims"] == {"T": 3, "h": 2}
-    assert xr.load_dataset(tmp_path / "o.nc", engine="h5netcdf").attrs["continuation"] == "h"
+    assert xr.load_dataset(tmp_path / "o.nc", engine=ENGINE).attrs["continuation"] == "h"
 
 
 @pytest.mark.parametrize("extra,msg", [
