@@ -50,7 +50,6 @@ def _control(n=20_000_000):
 
 
 def run(quick=True):
-    import xarray as xr
 
     from statmech_nn.sweep import Sweep, executors
     axes = _grid(quick)

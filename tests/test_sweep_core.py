@@ -202,7 +202,7 @@ def test_partial_file_and_parts_resume(tmp_path):
     full = sweep("curie-weiss", executor="serial", cache=False, quiet=True, **CW_AXES)
     s = Sweep("curie-weiss", executor="serial", out=out, cache=False, quiet=True, flush_seconds=0, **CW_AXES)
     blocks = s.blocks()
-    from statmech_nn.sweep.store import NetCDFStore, alloc, build_dataset
+    from statmech_nn.sweep.store import NetCDFStore, build_dataset
     from statmech_nn.sweep.tasks import run_block
     store = NetCDFStore(out, s.fingerprint, s.spec)
     arrays, done = {}, np.zeros(s.shape, bool)
