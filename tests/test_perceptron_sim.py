@@ -96,3 +96,13 @@ def test_trainer_bad_input():
         trainer.train_continual(N=101, alphas=[1.0, 1.0], r0=-1.5)
     with pytest.raises(ParameterError, match="gamma"):
         trainer.train_continual(N=101, alphas=[1.0], gamma=-1)
+
+
+def test_trainer_task1_cache_is_exact():
+    kw = dict(N=201, alphas=[1.0, 1.0], gamma=1.0, epochs=3, lr=0.05, batch=32, seed=3)
+    trainer._TASK1_CACHE.clear()
+    a = trainer.train_continual(r0=0.5, **kw)
+    trainer._TASK1_CACHE.clear()
+    trainer.train_continual(r0=0.0, **kw)          # fills the task-1 cache
+    c = trainer.train_continual(r0=0.5, **kw)      # replays it
+    assert np.array_equal(a["eps"], c["eps"]) and np.array_equal(a["theta"], c["theta"])

@@ -48,10 +48,21 @@ def perceptron_task1(outdir, scale):
     return style.save(fig, outdir, "perceptron-task1") + [style.save_data(ds, outdir, "perceptron-task1")]
 
 
-S2 = {"tiny": dict(alpha1=0.5, T=0.2, alpha2=[0.0, 0.4], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1]),
-      "quick": dict(alpha1=1.5, T=T_FIELD, alpha2=[0.0, 0.5, 1.0, 2.0], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1]),
+S2 = {"tiny": dict(alpha1=0.5, T=0.2, alpha2=[0.0, 0.4], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1],
+                  sgd=dict(N=101, seeds=1, epochs=3)),
+      "quick": dict(alpha1=1.0, T=T_FIELD, alpha2=[0.0, 0.5, 1.5], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1],
+                    sgd=dict(N=1001, seeds=2, epochs=30)),
       "full": dict(alpha1=2.0, T=T_FIELD, alpha2=[0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
-                   r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1])}
+                   r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1], sgd=dict(N=1001, seeds=5, epochs=100))}
+
+
+def _sgd_continual(s, g, r0, a2):
+    from ..perceptron.trainer import train_continual
+    c = s["sgd"]
+    e = np.array([train_continual(c["N"], [s["alpha1"], a2], r0=r0, gamma=g, epochs=c["epochs"], lr=0.05,
+                                  batch=64, seed=sd, penalty="kl")["eps"][-1] for sd in range(c["seeds"])])
+    err = e.std(0, ddof=1) / np.sqrt(len(e)) if len(e) > 1 else np.zeros(2)
+    return e.mean(0), err
 
 
 @recipe("continual-eps", "continual learning (Franz-Parisi RS theory): forgetting eps1 and learning "
@@ -65,6 +76,8 @@ def continual_eps(outdir, scale):
     e1 = np.full((len(s["gamma"]), len(s["r0"]), len(s["alpha2"])), np.nan)
     e2 = e1.copy()
     conv = np.zeros(e1.shape, bool)
+    sg = np.full(e1.shape + (2,), np.nan)
+    sge = np.full(e1.shape + (2,), np.nan)
     t1 = m.task1(s["alpha1"], 1.0 / s["T"])[0]
     for gi, g in enumerate(s["gamma"]):
         for ri, r0 in enumerate(s["r0"]):
@@ -72,6 +85,9 @@ def continual_eps(outdir, scale):
             e1[gi, ri] = [o["eps1"] for o in rows]
             e2[gi, ri] = [o["eps2"] for o in rows]
             conv[gi, ri] = [o["converged"] for o in rows]
+            for ai, a2 in enumerate(s["alpha2"]):
+                if a2 > 0:
+                    sg[gi, ri, ai], sge[gi, ri, ai] = _sgd_continual(s, g, r0, a2)
     fig, axes = style.new(1, len(s["gamma"]), figsize=(8.4, 3.6), sharey=True)
     fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
     for gi, g in enumerate(s["gamma"]):
@@ -80,15 +96,20 @@ def continual_eps(outdir, scale):
             c = f"C{ri}"
             ax.plot(s["alpha2"], e1[gi, ri], "-", color=c, marker="o", ms=3, label=rf"$\epsilon^1$, $r_0$={r0:g}")
             ax.plot(s["alpha2"], e2[gi, ri], "--", color=c, marker="s", ms=3, label=rf"$\epsilon^2$, $r_0$={r0:g}")
+            style.mc_points(ax, s["alpha2"], sg[gi, ri, :, 0], sge[gi, ri, :, 0], color=c, fmt="o", mfc="none")
+            style.mc_points(ax, s["alpha2"], sg[gi, ri, :, 1], sge[gi, ri, :, 1], color=c, fmt="s", mfc="none")
         ax.set_title(rf"$\gamma$ = {g:g}")
         ax.set_xlabel(r"$\alpha_2$")
     axes[0].set_ylabel(r"$\epsilon$")
     axes[0].legend(ncol=2, fontsize=6.5)
     style.caption(fig, f"alpha1 = {s['alpha1']}, beta_T = {1 / s['T']:g}; eps = arccos(p)/pi of sign(m); "
-                       "solid: task 1 (forgetting), dashed: task 2 (learning)")
+                       "solid: task 1 (forgetting), dashed: task 2 (learning); open symbols: Adam on fields with KL, "
+                       f"N = {s['sgd']['N']}, {s['sgd']['seeds']} seed(s), {s['sgd']['epochs']} epochs/task")
     ds = xr.Dataset({"eps1": (("gamma", "r0", "alpha2"), e1), "eps2": (("gamma", "r0", "alpha2"), e2),
-                     "converged": (("gamma", "r0", "alpha2"), conv)},
-                    coords={"gamma": s["gamma"], "r0": s["r0"], "alpha2": s["alpha2"]},
+                     "converged": (("gamma", "r0", "alpha2"), conv),
+                     "eps_sgd": (("gamma", "r0", "alpha2", "task"), sg),
+                     "eps_sgd_err": (("gamma", "r0", "alpha2", "task"), sge)},
+                    coords={"gamma": s["gamma"], "r0": s["r0"], "alpha2": s["alpha2"], "task": [1, 2]},
                     attrs={"alpha1": s["alpha1"], "T": s["T"]})
     return style.save(fig, outdir, "continual-eps") + [style.save_data(ds, outdir, "continual-eps")]
 
