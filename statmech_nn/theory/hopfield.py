@@ -882,6 +882,11 @@ def _phase_lines(model, level, n, lines=None, T_values=None):
                 return fr - fg
             try:
                 lo, hi = 2e-2 * aM, aM * (1 - 1e-4)
+                if level == "1rsb":
+                    # f_SG(1RSB) >= f_SG(RS), so the 1RSB crossing lies beyond the RS one
+                    df_rs = lambda a: _f_retrieval(model, "rs", a, T) - _f_glass(model, "rs", a, T)
+                    if df_rs(lo) < 0 < df_rs(hi):
+                        lo = 0.98 * optimize.brentq(df_rs, lo, hi, xtol=1e-6)
                 dlo, dhi = df(lo), df(hi)
                 ag.append(optimize.brentq(df, lo, hi, xtol=1e-7) if dlo < 0 < dhi else math.nan)
             except (ValueError, RuntimeError):
