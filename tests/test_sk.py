@@ -75,11 +75,11 @@ def test_1rsb_T_to_zero_matches_zero_temperature_forms(sk, sk0_1rsb):
     assert abs(r.free_energy - (sk0_1rsb.energy - T * sk0_1rsb.entropy)) < 1e-5
 
 
-@pytest.mark.parametrize("T", [0.3, 0.8])
+@pytest.mark.parametrize("T", [0.1, 0.8, 0.95])
 def test_rs_below_1rsb_and_energy_is_dbetaf(sk, T):
     rs = sk.solve(level="rs", T=T)
     rb = sk.solve(level="1rsb", T=T)
-    assert rb.converged and rb.order_parameters["q1"] > rb.order_parameters["q0"] + 1e-3
+    assert rb.converged and rb.order_parameters["q1"] > rb.order_parameters["q0"] + 1e-2
     assert rs.free_energy < rb.free_energy            # f_RS <= f_1RSB (A minimised over q0, q1, x)
     assert rs.stability["replicon"] > 1                # RS unstable below T_c = 1 at h = 0
     # energy = d(beta f)/d beta, at fixed order parameters (envelope theorem)

@@ -248,7 +248,8 @@ class DenseHebbian(TheoryModel):
             m_thermodynamic=d["m_th"], convention=CONVENTION)
 
     # ---- phase lines -------------------------------------------------------------------
-    def phase_lines(self, level="rs", P=4, n_rays=16, r_points=48, b_range=(0.25, 12.0), **params):
+    def phase_lines(self, level="rs", P=4, n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb_retrieval=True,
+                    **params):
         """Phase lines in the (alpha, T) plane, each an array of (alpha, T) points.
 
         ``retrieval_spinodal``: the retrieval solution exists for alpha below it;
@@ -257,12 +258,16 @@ class DenseHebbian(TheoryModel):
         1RSB: ``spin_glass_static`` (T_s, the thermodynamic glass transition, which is also the
         boundary of the paramagnet) and ``spin_glass_dynamic`` (T_d);
         ``paramagnet``: boundary of the paramagnetic state of the m = 0 sector (RS: A_SG = A_para).
-        Found ray by ray (fixed b = beta sqrt(alpha/P!)) by continuation in r and parabolic
-        refinement of the fold, and bisection (brentq) for equal free energies.
+        Found ray by ray (fixed b = beta sqrt(alpha/P!)): the fold of alpha(r) on each ray (parabolic
+        refinement of the r grid) and the sign change of A_R - A_0 (linear interpolation); T = 0
+        end points from :meth:`capacity`, alpha = 0 end points from the P-spin Curie-Weiss model.
+        At 1RSB the retrieval points of rays with b >= 1 are re-solved with RSB
+        (``rsb_retrieval=False`` skips this and returns the m = 0 lines only).
         """
         level = self.check_level(level)
         P = check_P(P)
-        return phase_lines(P, level, n_rays=n_rays, r_points=r_points, b_range=b_range)
+        return phase_lines(P, level, n_rays=n_rays, r_points=r_points, b_range=b_range,
+                           rsb_retrieval=rsb_retrieval)
 
 
 # ---- T = 0 capacities (scaled problem: xi = q^P, field r) ------------------------------------
@@ -472,8 +477,6 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     ok = s["converged"]
     A_scaled = s["pressure"].copy()
     n_broken = 0
-    if level == "1rsb" and not rsb_retrieval:
-        ok = np.zeros(B.shape, bool)
     if level == "1rsb" and rsb_retrieval:
         n_broken = _ray_rsb_update(P, s, E, prm, B.shape)
         m = s["m"]
@@ -506,21 +509,13 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
             gl_a.append(float(a_g))
             gl_T.append(math.sqrt(a_g / fP) / b)
     # T = 0 ends and alpha = 0 ends
-    if level == "1rsb" and not rsb_retrieval:
-        sp_a, sp_T, gl_a, gl_T = [], [], [], []
-        cap = {"tau_c": float("nan"), "tau_th": float("nan")}
-    else:
-        cap = rs_capacity(P) if level == "rs" else rsb_capacity(P)
+    cap = rs_capacity(P) if level == "rs" else rsb_capacity(P)
     T_sp0, T_th0 = _cw_lines(P)
-    if level == "1rsb" and not rsb_retrieval:
-        sp_a = sp_T = gl_a = gl_T = np.array([])
-    else:
-        sp_a = np.array([cap["tau_c"] / fP1] + sp_a + [0.0])
-        sp_T = np.array([0.0] + sp_T + [T_sp0])
-        gl_a = np.array(([cap["tau_th"] / fP1] if np.isfinite(cap["tau_th"]) else []) + gl_a + [0.0])
-        gl_T = np.array(([0.0] if np.isfinite(cap["tau_th"]) else []) + gl_T + [T_th0])
-    a_max = sp_a.max() if sp_a.size else rs_capacity(P)["tau_c"] / fP1 * 1.2
-    a_line = np.linspace(0.0, max(a_max, 1e-9) * 1.6, 41)
+    sp_a = np.array([cap["tau_c"] / fP1] + sp_a + [0.0])
+    sp_T = np.array([0.0] + sp_T + [T_sp0])
+    gl_a = np.array(([cap["tau_th"] / fP1] if np.isfinite(cap["tau_th"]) else []) + gl_a + [0.0])
+    gl_T = np.array(([0.0] if np.isfinite(cap["tau_th"]) else []) + gl_T + [T_th0])
+    a_line = np.linspace(0.0, max(sp_a.max(), 1e-9) * 1.6, 41)
     sq = np.sqrt(a_line / fP)
     out = {"P": P, "level": level, "convention": CONVENTION, "rays_b": bs,
            "rsb_retrieval_points_broken": int(n_broken),
