@@ -13,12 +13,11 @@
   the error against the full sampler.
 """
 import dataclasses
-import math
 import time
 
 import numpy as np
 
-from ..core.errors import ParameterError, check_choice, check_int, check_range
+from ..core.errors import check_choice, check_int, check_range
 from . import laws as L
 
 

@@ -37,7 +37,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-from ..core.errors import ParameterError, beta_from
+from ..core.errors import ParameterError
 from ..core.quadrature import expect, log_cosh, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
