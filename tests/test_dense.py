@@ -43,6 +43,11 @@ def test_1rsb_capacity_above_rs(dense):
         assert rb.converged and rb["alpha_c"] > rs["alpha_c"]
         assert abs(rb["tau_c"] - ref) < 2e-5
         assert rb.order_parameters["q0"] < 1
+    # the direct T = 0 1RSB solver agrees: retrieval just below alpha_c^1RSB, none just above
+    a_c = dense.capacity(level="1rsb", P=4)["alpha_c"]
+    below = dense.solve(level="1rsb", P=4, alpha=a_c - 1e-4, T=0, branch="retrieval")
+    above = dense.solve(level="1rsb", P=4, alpha=a_c + 1e-4, T=0, branch="retrieval")
+    assert below.branch == "retrieval" and below.converged and above.branch != "retrieval"
     # 1RSB thermodynamic crossing, P = 4: gamma ~ 0.36-0.38 (reference note §5)
     assert 0.36 < dense.capacity(level="1rsb", P=4)["gamma_c_thermodynamic"] < 0.39
 
