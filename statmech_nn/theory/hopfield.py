@@ -522,6 +522,13 @@ class Hopfield(TheoryModel):
                    r0=rs["r"].copy(), r1=rs["r"].copy(), replicon_rs=rs["replicon"].copy(),
                    f_rs=rs["free_energy"].copy(), rsb=np.zeros(n, bool))
         need = rs["converged"] & (rs["replicon"] > 1.0 + 1e-9) & (rs["q"] > 1e-9) & (al > 0)
+        # retrieval RSB is exponentially weak in (m/s_h)^2, s_h = sqrt(alpha r): for m/s_h > 3
+        # the measured f_1RSB - f_RS is < 1e-11 (below the solver's resolution; x is then
+        # ill-determined), so the RS saddle is returned, flagged by ``rsb_weak``
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weak = need & (np.abs(rs["m"]) > 1e-7) & (np.abs(rs["m"]) > 3.0 * np.sqrt(al * rs["r"]))
+        out["rsb_weak"] = weak
+        need = need & ~weak
         if branch == "paramagnet" or not need.any():
             return {k: np.asarray(v).reshape(shape) for k, v in out.items()}
         idx = np.nonzero(need)[0]
@@ -655,7 +662,10 @@ class Hopfield(TheoryModel):
             ops = {"m": g["m"], "q0": g["q0"], "q1": g["q1"], "x": g["x"], "r0": g["r0"],
                    "r1": g["r1"], "y": g["y"]}
             stab = {"replicon_rs": g["replicon_rs"], "f_rs": g["f_rs"]}
-            if not g["rsb"] and g["converged"]:
+            if g.get("rsb_weak", False):
+                msg = ("retrieval RSB below resolution (m/sqrt(alpha r) > 3: f_1RSB - f_RS < 1e-11); "
+                       "RS values returned")
+            elif not g["rsb"] and g["converged"]:
                 msg = "RS saddle is AT-stable (or 1RSB collapsed to it): 1RSB = RS here"
             elif not g["rsb"]:
                 msg = ("no 1RSB saddle resolved (RS values shown); for the retrieval state at T = 0 "
