@@ -296,3 +296,12 @@ def test_cli_capacity_and_errors():
     assert abs(d["alpha_c"] - 0.137906) < 1e-6 and abs(d["order_parameters"]["m"] - 0.96742) < 1e-5
     p = _cli("solve", "hopfield", "--alpha", "-1", "--T", "0.1", "--json")
     assert p.returncode == 2 and "alpha" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_1rsb_selection_keeps_retrieval_where_rsb_is_weak(hop):
+    o = hop.solve_batch("1rsb", None, alpha=np.array([0.05, 0.1]), T=np.array([0.0, 0.0]))
+    assert o["converged"].all()
+    assert list(o["branch"]) == ["retrieval", "spin-glass"]
+    assert o["rsb_weak"][0]
+    r = hop.solve("1rsb", alpha=0.05, T=0)
+    assert r.branch == "retrieval" and "below resolution" in r.message
