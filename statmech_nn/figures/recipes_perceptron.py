@@ -156,8 +156,8 @@ def continual_learning_curves(outdir, scale):
 
 
 S4 = {"tiny": dict(teacher=[0.5, 1.0], p=np.linspace(0.05, 0.99, 8), storage=[], sp=[]),
-      "quick": dict(teacher=[0.5, 1.0, 1.2, 1.4], p=np.linspace(0.02, 0.995, 30), storage=[0.5],
-                    sp=[0.2, 0.4, 0.6, 0.8, 0.9, 0.97, 0.995]),
+      "quick": dict(teacher=[0.5, 1.0, 1.2, 1.4], p=np.linspace(0.02, 0.995, 24), storage=[0.5],
+                    sp=[0.2, 0.5, 0.8, 0.95, 0.995]),
       "full": dict(teacher=[0.5, 1.0, 1.2, 1.3, 1.4], p=np.linspace(0.01, 0.998, 60), storage=[0.3, 0.5, 0.7],
                    sp=list(np.linspace(0.1, 0.9, 9)) + [0.95, 0.97, 0.99, 0.995, 0.998])}
 
