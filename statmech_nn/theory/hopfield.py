@@ -384,7 +384,10 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
     r = solve_fixed_point(_rsb_inner_map, x0, P(ys), tol=1e-12, maxiter=40, bounds=bounds)
     its = int(r.iterations.max())
     th = rsb_thermo(r.x[0], r.x[1], r.x[2], ys, alpha, beta)
-    f = np.where(r.converged & (th["q1"] - th["q0"] > 1e-7), th["free_energy"], -np.inf)
+    good = r.converged & (th["q1"] - th["q0"] > 1e-7)
+    if branch == "retrieval":
+        good &= r.x[0] >= m_rs - 1e-9      # the stable family (see _rsb_batch)
+    f = np.where(good, th["free_energy"], -np.inf)
     k = int(np.argmax(f))
     if not np.isfinite(f[k]):
         return th, np.inf, False, its
@@ -414,7 +417,7 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
     G = rsb_map(xf[:, None], pr)[:, 0] - xf
     res = float(np.max(np.abs(G)))
     ok = bool(res <= max(tol, 1e-9)) and th["q1"] - th["q0"] > 1e-7
-    if fin and th["x"] > 1 - 1e-6:
+    if (fin and th["x"] > 1 - 1e-6) or (branch == "retrieval" and th["m"] < m_rs - 1e-9):
         ok = False
     return {kk: float(v) for kk, v in th.items()}, res, ok, its
 
@@ -539,10 +542,11 @@ class Hopfield(TheoryModel):
         # (q0/q, c1/c, y) starting points, tried in turn until a non-trivial saddle with q0 > 0
         # is found (q0 = 0 is also a saddle of the m = 0 sector, the 'trap')
         if branch == "retrieval":   # RSB is weak near q = 1
-            st0 = st_f = [(0.99, 0.5, 5.0), (0.95, 0.5, 2.0), (0.999, 0.3, 30.0)]
+            st0 = st_f = [(0.99, 0.5, 5.0), (0.999, 0.3, 30.0), (0.9995, 0.3, 80.0),
+                          (0.9999, 0.3, 200.0), (0.95, 0.5, 2.0)]
         else:
-            st0 = [(0.5, 0.5, 0.6), (0.7, 0.6, 0.3), (0.3, 0.8, 1.0), (0.6, 0.5, 0.4)]
-            st_f = [(0.4, 0.8, 0.15), (0.6, 0.8, 0.25), (0.5, 0.5, 0.6), (0.7, 0.6, 0.3)]
+            st0 = [(0.5, 0.5, 0.6), (0.7, 0.6, 0.3), (0.3, 0.8, 1.0), (0.6, 0.5, 0.4), (0.5, 0.5, 0.6)]
+            st_f = [(0.4, 0.8, 0.15), (0.6, 0.8, 0.25), (0.5, 0.5, 0.6), (0.7, 0.6, 0.3), (0.5, 0.7, 0.2)]
         x0s = []
         if init is not None and all(k in init for k in ("m", "q0", "q1", "x")):
             gi = {k: np.broadcast_to(np.asarray(init[k], float), shape).ravel()[idx]
@@ -573,6 +577,11 @@ class Hopfield(TheoryModel):
             total_its[sel] += r.iterations
             valid = r.converged & ~trivial & np.isfinite(th["free_energy"])
             any_trivial[sel] |= r.converged & trivial
+            if branch == "retrieval":
+                # the retrieval state's 1RSB saddle continues the RS one with *larger* m (less
+                # cross-talk); the family with m below m_RS is the unstable saddle that merges
+                # with it at the spinodal (it has the higher f and must not be selected)
+                valid &= th["m"] >= m_rs[sel] - 1e-9
             for kk_, k in enumerate(sel):
                 if valid[kk_] and th["free_energy"][kk_] > best_f[k]:
                     best_f[k] = th["free_energy"][kk_]
@@ -583,7 +592,7 @@ class Hopfield(TheoryModel):
                     chosen[k] = ({kk: np.asarray(v)[kk_] for kk, v in th.items()}, r.residual[kk_], False)
         for k, j in enumerate(idx):
             out["iterations"][j] += total_its[k]
-            if chosen[k] is not None and (chosen[k][2] or not any_trivial[k]):
+            if chosen[k] is not None and chosen[k][2]:
                 th, res, ok = chosen[k]
                 for kk in ("m", "q0", "q1", "x", "y", "r0", "r1", "free_energy", "energy", "entropy"):
                     out[kk][j] = th[kk]
