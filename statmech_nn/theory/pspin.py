@@ -549,37 +549,45 @@ def _rsb_from_rs(engine, prm, rs, base=None):
         p = _sub(prm, idx)
         rsi = {k: v[idx] for k, v in rs.items()}
         starts = _rsb_starts(rsi, zt, p["beta"], xi1[idx])
-        k = len(starts)
-        pb = {kk: np.tile(v, k) for kk, v in p.items()}
+        ret = np.abs(rsi["m"]) > _M_THR
+        # which start is tried where: (q0 = 0)-type starts only in the m = 0 sector
+        use = [np.ones(idx.size, bool) for _ in starts]
+        if not zt:
+            use[1] = ~ret
+            use[3] = ~ret
+        pos = np.concatenate([np.nonzero(u)[0] for u in use])      # element (within idx) per trial
+        cols = [np.concatenate([np.asarray(st[c])[u] for st, u in zip(starts, use)])
+                for c in range(len(starts[0]))]
+        pb = {kk: v[pos] for kk, v in p.items()}
         if zt:
-            sol = solve_rsb0(engine, pb, *[np.concatenate([s[i] for s in starts]) for i in range(3)])
+            sol = solve_rsb0(engine, pb, *cols)
             sol["q1"] = np.ones_like(sol["m"])
             sol["x"] = np.zeros_like(sol["m"])
         else:
-            sol = solve_rsb(engine, pb, *[np.concatenate([s[i] for s in starts]) for i in range(4)],
-                            maxiter=25)
+            sol = solve_rsb(engine, pb, *cols, maxiter=25)
             sol["y"] = sol["x"] * pb["beta"]
         ok = is_broken(sol, zero_T=zt)
         sol["negf"] = -sol["free_energy"]
-        for j in range(k):
-            sl = slice(j * idx.size, (j + 1) * idx.size)
+        for t in range(pos.size):
+            e = pos[t]
+            g = idx[e]
+            ms, m0 = sol["m"][t], rsi["m"][e]
             # stay on the branch: the glass parameters are minimised at (about) the same m;
             # a broken point with a very different m is another stationary point, not this state
-            ms, m0 = sol["m"][sl], rsi["m"]
-            cand_ok = ok[sl] & np.where(np.abs(m0) > _M_THR, (np.abs(ms - m0) < 0.2) & (ms * m0 > 0),
-                                        np.abs(ms) <= _M_THR)
+            on_branch = ((abs(ms - m0) < 0.2) and (ms * m0 > 0)) if abs(m0) > _M_THR else abs(ms) <= _M_THR
+            if not (ok[t] and on_branch):
+                continue
             # a reseeded retrieval start (RS retrieval lost) replaces its m = 0 base unconditionally
-            reseed = (np.abs(rsi["m"]) > _M_THR) & (np.abs(best["m"][idx]) < _M_THR)
-            better = cand_ok & ((sol["negf"][sl] < best["negf"][idx] - 1e-13) | reseed)
-            tgt = idx[better]
-            src = np.arange(sl.start, sl.stop)[better]
+            reseed = abs(m0) > _M_THR and abs(best["m"][g]) < _M_THR
+            if not (sol["negf"][t] < best["negf"][g] - 1e-13 or reseed):
+                continue
             for key in ("m", "q0", "q1", "x", "y", "free_energy", "energy", "entropy", "replicon",
                         "residual", "iterations", "negf", "gradx"):
                 if key in sol:
-                    best[key][tgt] = sol[key][src]
-            best["C"][tgt] = sol["C"][src] if "C" in sol else np.nan
-            best["converged"][tgt] = True
-            best["broken"][tgt] = True
+                    best[key][g] = sol[key][t]
+            best["C"][g] = sol["C"][t] if "C" in sol else np.nan
+            best["converged"][g] = True
+            best["broken"][g] = True
     best["q"] = best["q1"]
     return best
 
