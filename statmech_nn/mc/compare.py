@@ -156,7 +156,27 @@ def plot(data, path=None, ax=None, title=None):
     from ..figures import style
     own = ax is None
     if own:
-        fig, ax = style.new()
+        with style.context():
+            return _plot_own(data, path, title, style)
+    return _draw(data, ax, title, style)
+
+
+def _plot_own(data, path, title, style):
+    fig, ax = style.new()
+    _draw(data, ax, title, style)
+    if path is not None:
+        from pathlib import Path
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        style.caption(fig, "; ".join(["MC: errors from tau_int; one disorder sample per point"]
+                                     + data["notes"]))
+        fig.savefig(p)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return ax
+
+
+def _draw(data, ax, title, style):
     for lev, vals in data["theory"].items():
         ax.plot(data["theory_x"], vals, label=f"{lev.upper()} theory", **style.THEORY.get(lev, {}))
     for N, (mean, err) in data["mc"].items():
@@ -166,13 +186,4 @@ def plot(data, path=None, ax=None, title=None):
     if title:
         ax.set_title(title)
     ax.legend()
-    if own and path is not None:
-        from pathlib import Path
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if data["notes"]:
-            style.caption(fig, "; ".join(data["notes"]))
-        fig.savefig(p)
-        import matplotlib.pyplot as plt
-        plt.close(fig)
     return ax
