@@ -334,7 +334,6 @@ def rsb_capacity(P):
     towards strong signal and down past the 1RSB fold."""
     fam = _Rsb0Family(P)
     r_rs = math.sqrt(2 * P) * special.erfinv(rs_capacity(P)["m"])
-    up = [fam(r) for r in np.arange(r_rs, r_rs + 3.05, 0.2)]
     vals, grid = [], np.arange(r_rs, 0.5, -0.1)
     for r in grid:
         d = fam(r)
@@ -350,12 +349,17 @@ def rsb_capacity(P):
     # thermodynamic crossing with the 1RSB spin glass, on the stable (large-r) side
     e_sg = pspin_glass_constants(P)["e_1rsb"]
     g = lambda r: fam(r)["e"] - e_sg
-    try:
-        r_th = brentq(g, res.x + 1e-6, r_rs + 3.0, xtol=1e-10)
-        dth = fam(r_th)
-        tau_th, m_th = dth["tau"], dth["m"]
-    except ValueError:
-        tau_th, m_th = float("nan"), float("nan")
+    tau_th, m_th = float("nan"), float("nan")
+    lo = res.x + 1e-6
+    g_lo = g(lo)
+    for hi in np.arange(lo + 0.2, r_rs + 12.0, 0.2):   # walk up (warm starts) to bracket the crossing
+        g_hi = g(hi)
+        if np.sign(g_hi) != np.sign(g_lo):
+            r_th = brentq(g, lo, hi, xtol=1e-10)
+            dth = fam(r_th)
+            tau_th, m_th = dth["tau"], dth["m"]
+            break
+        lo, g_lo = hi, g_hi
     return {"tau_c": d["tau"], "m": d["m"], "q0": d["q0"], "y_scaled": d["y"], "e_scaled": d["e"],
             "tau_th": tau_th, "m_th": m_th, "converged": d["converged"], "residual": d["residual"]}
 
