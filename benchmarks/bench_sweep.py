@@ -54,7 +54,9 @@ def run(quick=True):
     from statmech_nn.sweep import Sweep, executors
     axes = _grid(quick)
     points = len(axes["h"]) * len(axes["T"])
-    common = dict(branch="ferromagnet", continuation=True, cache=False, quiet=True, **axes)
+    # one line (100 sequential single-point solves) per block: per-point work, not one batch
+    common = dict(branch="ferromagnet", continuation=True, cache=False, quiet=True,
+                  block_points=len(axes["T"]), **axes)
     out = {"model": "curie-weiss (P=3, branch ferromagnet, continuation along T)",
            "points": points, "lines": len(axes["h"]), "cores": executors.available_cores()}
     results = {}

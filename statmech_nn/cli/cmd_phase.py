@@ -53,6 +53,8 @@ def _add_model(msub, name):
                     help="default: processes (dask when --scheduler is given)")
     mp.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     mp.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="a dask.distributed scheduler")
+    mp.add_argument("--block-points", type=int, default=None, metavar="N",
+                    help="points per block (unit of work and resume; default from the grid shape)")
     mp.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     mp.add_argument("--quiet", action="store_true", help="no progress bar")
     mp.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -77,7 +79,7 @@ def _run(args):
     cont = args.continuation if args.continuation is not None else args.branch is not None
     s = Sweep(model.name, level=args.level, branch=args.branch, out=args.out, executor=args.executor,
               workers=args.workers, scheduler=args.scheduler, continuation=cont, fast=args.fast,
-              cache=not args.no_cache, quiet=args.quiet, **axes)
+              cache=not args.no_cache, quiet=args.quiet, block_points=args.block_points, **axes)
     s.run()
     st = dict(s.stats)
     summary = {"out": args.out, "model": model.name, "level": args.level,

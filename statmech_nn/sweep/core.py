@@ -9,11 +9,19 @@ import numpy as np
 
 from ..core.errors import ParameterError
 from . import cache as _cache
-from .executors import SerialExecutor, make_executor
+from .executors import make_executor
 from .store import alloc, build_dataset, make_store
 from .tasks import Block, PointTask, TheoryTask, run_block
 
-DEFAULT_BLOCK_POINTS = 1000
+MAX_BLOCK_POINTS = 4096   # auto layout: at most this many points per block ...
+MIN_BLOCKS = 16           # ... and at least this many blocks when the grid allows
+
+
+def auto_block_points(shape):
+    """Points per block from the grid shape alone (so the layout, hence every bit of the
+    result, never depends on the executor or the number of workers)."""
+    total = int(np.prod(shape))
+    return int(min(MAX_BLOCK_POINTS, max(1, -(-total // MIN_BLOCKS))))
 
 
 class Sweep:
@@ -22,7 +30,7 @@ class Sweep:
     def __init__(self, what, level="rs", branch=None, out=None, executor=None, workers=None,
                  scheduler=None, client=None, continuation=False, fast=None, seed=None,
                  cache=True, quiet=False, progress=None, flush_seconds=30.0,
-                 block_points=DEFAULT_BLOCK_POINTS, **axes):
+                 block_points=None, **axes):
         from ..theory.grid import split_axes
         dims, fixed = split_axes(axes)
         if not dims:
@@ -50,11 +58,12 @@ class Sweep:
         else:
             raise ParameterError(f"cannot sweep {what!r}: give a model name or a function")
         self.task.check(dims, fixed)
-        if continuation:
-            block_points = None  # a whole line per block: continuation runs along it
-        elif block_points is not None and int(block_points) < 1:
-            raise ParameterError(f"block_points={block_points!r} must be >= 1")
-        self.block_points = None if block_points is None else int(block_points)
+        self.continuation = bool(continuation)
+        if block_points is None:
+            block_points = auto_block_points(tuple(len(v) for v in dims.values()))
+        if not float(block_points).is_integer() or int(block_points) < 1:
+            raise ParameterError(f"block_points={block_points!r} must be an integer >= 1")
+        self.block_points = int(block_points)
         if workers is not None and (not float(workers).is_integer() or int(workers) < 1):
             raise ParameterError(f"workers={workers!r} must be an integer >= 1")
         self.shape = tuple(len(v) for v in dims.values())
@@ -75,7 +84,7 @@ class Sweep:
                   for k, v in self.dims.items()},
             dim_order=list(self.dims),
             fixed={k: (float(v) if isinstance(v, (int, float)) else str(v)) for k, v in self.fixed.items()},
-            block_points=self.block_points if self.block_points is not None else "line",
+            block_points=self.block_points,
             package_version=__version__,
         )
         return spec
@@ -98,20 +107,34 @@ class Sweep:
         return a
 
     # ---- blocks ---------------------------------------------------------------------
+    def layout(self):
+        """(lines per block, fast-axis chunk): whole lines when a block holds >= one line
+        or with continuation (it runs along the line), else chunks of one line."""
+        n_fast = self.shape[-1]
+        if self.continuation or self.block_points >= n_fast:
+            return max(1, self.block_points // n_fast), n_fast
+        return 1, self.block_points
+
     def blocks(self):
         slow_names = list(self.dims)[:-1]
         n_fast = self.shape[-1]
-        step = n_fast if self.block_points is None else min(n_fast, self.block_points)
+        n_rows = int(np.prod(self.shape[:-1]))
+        per, chunk = self.layout()
+        grids = np.meshgrid(*[np.asarray(self.dims[k]) for k in slow_names], indexing="ij") if slow_names else []
+        rowvals = {k: g.ravel() for k, g in zip(slow_names, grids)}
         fast_vals = np.asarray(self.dims[self.fast])
         out = []
-        for slow in np.ndindex(*self.shape[:-1]):
-            params = {k: self.dims[k][i].item() for k, i in zip(slow_names, slow)}
-            base = int(np.ravel_multi_index(slow + (0,), self.shape))
-            for s in range(0, n_fast, step):
-                e = min(n_fast, s + step)
-                out.append(Block(len(out), tuple(int(i) for i in slow), s, e, params, self.fast,
-                                 tuple(fast_vals[s:e].tolist()), base + s))
+        for r0 in range(0, n_rows, per):
+            r1 = min(n_rows, r0 + per)
+            params = {k: tuple(v[r0:r1].tolist()) for k, v in rowvals.items()}
+            for s in range(0, n_fast, chunk):
+                e = min(n_fast, s + chunk)
+                out.append(Block(len(out), r0, r1, s, e, params, self.fast,
+                                 tuple(fast_vals[s:e].tolist()), n_fast))
         return out
+
+    def _view(self, a):
+        return a.reshape(-1, self.shape[-1])
 
     # ---- run ------------------------------------------------------------------------
     def run(self):
@@ -122,9 +145,7 @@ class Sweep:
         attrs = self.attrs()
         store = make_store(self.out, self.fingerprint, self.spec) if self.out else None
         if store is not None and hasattr(store, "bind"):
-            n_fast = self.shape[-1]
-            store.bind(self.dims, self.fixed, attrs,
-                       n_fast if self.block_points is None else min(n_fast, self.block_points))
+            store.bind(self.dims, self.fixed, attrs, self.layout()[1])
 
         arrays, done = (store.load(self.shape) if store else ({}, np.zeros(self.shape, bool)))
         blocks = self.blocks()
@@ -134,7 +155,8 @@ class Sweep:
                 if idx < len(blocks):
                     self._place(arrays, done, blocks[idx], store.read_block(path))
                     merged_parts.append(path)
-        pending = [b for b in blocks if not done[b.slow + (slice(b.start, b.stop),)].all()]
+        d2 = self._view(done)
+        pending = [b for b in blocks if not d2[b.r0:b.r1, b.start:b.stop].all()]
         self.stats["resumed"] = int(done.sum())
         if store and not pending and not merged_parts and store.complete:  # nothing to do
             ds = build_dataset(self.dims, self.fixed, arrays, attrs)
@@ -158,7 +180,7 @@ class Sweep:
             if args["executor"] in (None, "processes") and args["scheduler"] is None \
                     and args["client"] is None:
                 from .executors import available_cores
-                args["workers"] = max(1, min(int(args["workers"] or available_cores()), len(pending) - 1))
+                args["workers"] = max(1, min(int(args["workers"] or available_cores()), len(pending)))
             ex = make_executor(**args)  # a dead scheduler fails here: nothing written
             try:
                 self._execute(ex, pending, arrays, done, store, attrs, merged_parts, total)
@@ -179,12 +201,12 @@ class Sweep:
         return ds
 
     def _place(self, arrays, done, block, result):
-        idx = block.slow + (slice(block.start, block.stop),)
+        sl = (slice(block.r0, block.r1), slice(block.start, block.stop))
         for k, v in result.items():
             if k not in arrays:
                 arrays[k] = alloc(self.shape, v)
-            arrays[k][idx] = v
-        done[idx] = True
+            self._view(arrays[k])[sl] = np.asarray(v).reshape(block.r1 - block.r0, -1)
+        self._view(done)[sl] = True
 
     def _bar(self, total, initial):
         from tqdm.auto import tqdm
@@ -199,10 +221,9 @@ class Sweep:
         last_flush = time.monotonic()
         queue = list(pending)
         try:
-            if not isinstance(ex, SerialExecutor) or ex.name != "serial":
+            if ex.name != "serial":
                 # warm caches (numba on-disk cache, imports) in the parent before fanning out
-                b = queue.pop(0)
-                self._finish_block(b, run_block(self.task, b)[1], arrays, done, store, parts, bar)
+                self.task.warm(queue[0])
             inflight, limit = {}, max(1, ex.workers + (1 if ex.name == "processes" else ex.workers))
             if ex.name == "serial":
                 limit = 1
@@ -236,13 +257,13 @@ class Sweep:
             if p is not None:
                 parts.append(p)
         self._place(arrays, done, b, res)
-        self.stats["computed"] += b.stop - b.start
-        bar.update(b.stop - b.start)
+        self.stats["computed"] += b.n_points
+        bar.update(b.n_points)
 
 
 def sweep(what, level="rs", branch=None, out=None, executor=None, workers=None, scheduler=None,
           client=None, continuation=False, fast=None, seed=None, cache=True, quiet=False,
-          progress=None, flush_seconds=30.0, block_points=DEFAULT_BLOCK_POINTS, **axes):
+          progress=None, flush_seconds=30.0, block_points=None, **axes):
     """Run a (resumable, cached, parallel) sweep; returns an :class:`xarray.Dataset`.
 
     Parameters
@@ -258,6 +279,10 @@ def sweep(what, level="rs", branch=None, out=None, executor=None, workers=None, 
         ('tcp://host:port') or ``client`` (a ``dask.distributed.Client``) imply dask.
     seed : function sweeps: per-point ``SeedSequence(seed, spawn_key=(flat_index,))``.
     cache : use the content-addressed cache ($STATMECH_NN_CACHE or ~/.cache/statmech_nn).
+    block_points : points per block (the unit of work, persistence and resume); default
+        from the grid shape alone (<= 4096 points, >= 16 blocks when possible). A block is
+        a run of whole lines (continuation runs along each, vectorised over the lines) or,
+        without continuation, a chunk of one line.
     """
     s = Sweep(what, level=level, branch=branch, out=out, executor=executor, workers=workers,
               scheduler=scheduler, client=client, continuation=continuation, fast=fast, seed=seed,

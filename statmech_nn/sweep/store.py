@@ -327,17 +327,21 @@ class ZarrStore:
             self._create(result)
         dims = self._layout[0]
         names = list(dims)
-        region = {n: slice(i, i + 1) for n, i in zip(names[:-1], block.slow)}
-        region[names[-1]] = slice(block.start, block.stop)
+        slow_shape = tuple(len(dims[n]) for n in names[:-1])
         lead = (1,) * (len(names) - 1)
-        data = {k: (names, np.asarray(v).reshape(lead + (-1,)).astype(object)
-                    if np.asarray(v).dtype.kind in "OUS" else np.asarray(v).reshape(lead + (-1,)))
-                for k, v in result.items()}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            xr.Dataset(data).to_zarr(self.path, region=region, consolidated=False)
-            xr.Dataset({"sweep_done": (names, np.ones(lead + (block.stop - block.start,), bool))}).to_zarr(
-                self.path, region=region, consolidated=False)
+        for i, row in enumerate(range(block.r0, block.r1)):  # one region (whole chunks) per line
+            idx = np.unravel_index(row, slow_shape) if slow_shape else ()
+            region = {n: slice(int(j), int(j) + 1) for n, j in zip(names[:-1], idx)}
+            region[names[-1]] = slice(block.start, block.stop)
+            data = {}
+            for k, v in result.items():
+                a = np.asarray(v).reshape(block.r1 - block.r0, -1)[i].reshape(lead + (-1,))
+                data[k] = (names, a.astype(object) if a.dtype.kind in "OUS" else a)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                xr.Dataset(data).to_zarr(self.path, region=region, consolidated=False)
+                xr.Dataset({"sweep_done": (names, np.ones(lead + (block.stop - block.start,), bool))}).to_zarr(
+                    self.path, region=region, consolidated=False)
         return None
 
     def flush(self, ds, drop_parts=()):

@@ -25,14 +25,25 @@ def _model(name):
 
 @dataclass(frozen=True)
 class Block:
-    index: int                 # position in the sweep's block list
-    slow: tuple                # index into the slow dims
-    start: int                 # fast-axis slice [start, stop)
+    """Lines ``r0 .. r1-1`` of the grid (flat C-order index over the slow dims), fast-axis
+    slice ``[start, stop)``. ``params`` holds each slow parameter's value per line."""
+    index: int
+    r0: int
+    r1: int
+    start: int
     stop: int
-    params: dict = field(default_factory=dict)   # slow-axis values (scalars)
+    params: dict = field(default_factory=dict)   # name -> tuple of values, one per line
     fast_name: str = ""
     fast_values: tuple = ()
-    flat_start: int = 0        # flat (C-order) index of the first point
+    n_fast: int = 0            # length of the full fast axis (for flat point indices)
+
+    @property
+    def n_points(self):
+        return (self.r1 - self.r0) * (self.stop - self.start)
+
+    def flat_index(self, row, j):
+        """Flat C-order grid index of line ``r0 + row``, fast position ``start + j``."""
+        return (self.r0 + row) * self.n_fast + self.start + j
 
 
 @dataclass(frozen=True)
@@ -68,14 +79,18 @@ class TheoryTask:
             raise ParameterError(f"{self.model} needs a temperature: give T or beta")
 
     def run_block(self, block):
-        from ..theory.grid import solve_arrays
-        m = _model(self.model)
-        fixed = dict(self.fixed)
-        fixed.update(block.params)
-        dims = {block.fast_name: np.asarray(block.fast_values, float)}
-        out = solve_arrays(m, self.level, self.branch, dims, fixed,
-                           continuation=block.fast_name if self.continuation else None)
+        from ..theory.grid import solve_lines
+        out = solve_lines(_model(self.model), self.level, self.branch, dict(self.fixed),
+                          {k: np.asarray(v) for k, v in block.params.items()}, block.r1 - block.r0,
+                          block.fast_name, np.asarray(block.fast_values, float), self.continuation)
         return {k: _plain(v) for k, v in out.items()}
+
+    def warm(self, block):
+        """Solve one point in the calling process (JIT/numba caches, imports)."""
+        one = Block(-1, block.r0, block.r0 + 1, block.start, block.start + 1,
+                    {k: v[:1] for k, v in block.params.items()}, block.fast_name,
+                    block.fast_values[:1], block.n_fast)
+        self.run_block(one)
 
 
 @dataclass(frozen=True)
@@ -107,16 +122,20 @@ class PointTask:
             raise ParameterError("a sweep needs a model name or a callable")
 
     def run_block(self, block):
-        fixed = dict(self.fixed)
-        fixed.update(block.params)
         rows = []
-        for j, v in enumerate(block.fast_values):
-            kw = dict(fixed)
-            kw[block.fast_name] = v
-            if self.seed is not None:
-                kw["seed"] = np.random.SeedSequence(int(self.seed), spawn_key=(block.flat_start + j,))
-            rows.append(self.fn(**kw))
-        return {k: _plain(np.asarray([r[k] for r in rows])) for k in rows[0]}
+        for i in range(block.r1 - block.r0):
+            for j, v in enumerate(block.fast_values):
+                kw = dict(self.fixed)
+                kw.update({k: vals[i] for k, vals in block.params.items()})
+                kw[block.fast_name] = v
+                if self.seed is not None:
+                    kw["seed"] = np.random.SeedSequence(int(self.seed), spawn_key=(block.flat_index(i, j),))
+                rows.append(self.fn(**kw))
+        shape = (block.r1 - block.r0, len(block.fast_values))
+        return {k: _plain(np.asarray([r[k] for r in rows]).reshape(shape)) for k in rows[0]}
+
+    def warm(self, block):
+        pass  # user functions: nothing to warm, and no extra call of fn
 
 
 def _plain(a):

@@ -79,15 +79,46 @@ def solve_arrays(model, level, branch, dims, fixed, continuation=None):
         sub = tuple(s for i, s in enumerate(shape) if i != ax)
         r = {k: np.broadcast_to(np.asarray(v), sub).copy() for k, v in r.items()}
         results.append(r)
-        conv = np.asarray(r.get("converged", True), bool)
-        new = {}
-        for k in _order_parameter_keys(r):
-            prev = None if init is None else init.get(k)
-            v = np.asarray(r[k], float)
-            # unconverged: keep the last converged start (else this point's own last iterate)
-            new[k] = np.where(conv, v, prev if prev is not None else v)
-        init = new
+        init = _next_init(r, init)
     return {k: np.stack([r[k] for r in results], axis=ax) for k in results[0]}
+
+
+def solve_lines(model, level, branch, fixed, line_params, n_lines, fast_name, fast_values,
+                continuation=False):
+    """Solve ``n_lines`` grid lines at once -> dict of (n_lines, n_fast) arrays.
+
+    ``line_params``: slow parameter name -> array of ``n_lines`` values (one per line);
+    ``fixed``: scalars. With ``continuation`` the fast axis is walked point by point,
+    vectorised over the lines, warm-starting from the previous converged point.
+    """
+    arrays = dict(fixed)
+    arrays.update({k: np.asarray(v)[:, None] for k, v in line_params.items()})
+    fast = np.asarray(fast_values)
+    shape = (n_lines, fast.size)
+    if not continuation:
+        arrays[fast_name] = fast[None, :]
+        out = model.solve_batch(level=level, branch=branch, **arrays)
+        return {k: np.broadcast_to(np.asarray(v), shape).copy() for k, v in out.items()}
+    cols = {k: (v[:, 0] if isinstance(v, np.ndarray) and v.ndim == 2 else v) for k, v in arrays.items()}
+    results, init = [], None
+    for j in range(fast.size):
+        cols[fast_name] = np.full(n_lines, fast[j]) if line_params else fast[j]
+        r = model.solve_batch(level=level, branch=branch, init=init, **cols)
+        r = {k: np.broadcast_to(np.asarray(v), (n_lines,)).copy() for k, v in r.items()}
+        results.append(r)
+        init = _next_init(r, init)
+    return {k: np.stack([r[k] for r in results], axis=1) for k in results[0]}
+
+
+def _next_init(r, init):
+    conv = np.asarray(r.get("converged", True), bool)
+    new = {}
+    for k in _order_parameter_keys(r):
+        prev = None if init is None else init.get(k)
+        v = np.asarray(r[k], float)
+        # unconverged: keep the last converged start (else this point's own last iterate)
+        new[k] = np.where(conv, v, prev if prev is not None else v)
+    return new
 
 
 _NOT_OP = {"free_energy", "energy", "entropy", "converged", "residual", "iterations", "branch"}
