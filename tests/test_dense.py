@@ -172,3 +172,25 @@ def test_grid_and_continuation():
     ds = solve_grid("dense-hebbian", level="rs", branch="retrieval", continuation=True, P=4,
                     T=np.array([0.005]), alpha=np.array([0.01, 0.02, 0.03]))
     assert np.all(np.diff(ds["m"].values[0]) < 0) and bool(ds["converged"].all())
+
+
+def test_ray_scaling_identity_used_by_phase_lines():
+    """A_dense(m, glass; beta, alpha) = A_scaled(glass; b, r) - b r m (P-1)/P with b = beta sqrt(c),
+    r = a0 P m^{P-1}/sqrt(c), c = alpha/P!: the exact identity behind the ray-traced lines."""
+    from statmech_nn.theory.pspin import _scaled
+    P, alpha, beta, m = 4, 0.03, 37.0, 0.83
+    d = DenseHebbian()
+    E, prm = d.engine(P), d.prm(P, beta, alpha)
+    c = alpha / math.factorial(P)
+    b, r = beta * math.sqrt(c), m ** (P - 1) / (math.factorial(P - 1) * math.sqrt(c))
+    Es, ps = _scaled(P, b, r)
+    a = lambda v: np.array([v])
+    A_d = E.rsb_pressure(a(m), a(0.7), a(0.95), a(0.3), prm)[0]
+    A_s = Es.rsb_pressure(a(0.0), a(0.7), a(0.95), a(0.3), ps)[0]
+    assert abs(A_d - (A_s - b * r * m * (P - 1) / P)) < 1e-10 * abs(A_d)
+    assert abs(E.rs_pressure(a(m), a(0.9), prm)[0] - (Es.rs_pressure(a(0.0), a(0.9), ps)[0]
+                                                      - b * r * m * (P - 1) / P)) < 1e-10 * abs(A_d)
+    # 1RSB m = 0 lines without retrieval tracing are the exact rays T = sqrt(alpha/P!)/b_*
+    pl = phase_lines(P, "1rsb", rsb_retrieval=False)
+    k = pl["glass_constants"]
+    assert np.allclose(pl["spin_glass_dynamic"]["T"] * k["b_d"], np.sqrt(pl["spin_glass_dynamic"]["alpha"] / 24))
