@@ -153,6 +153,45 @@ def rs_zero_T():
     return alpha / 2 + m ** 2 / 2 - alpha / 2 / (1 - C) + alpha / 2 * r * C - Eabs
 
 
+def rsb_zero_T_parts():
+    """T = 0 1RSB: f0 = E0(m, q0, C1, y, r0, r1) - (1/y) E_z0 ln Z1(a, s), q1 = 1, c1 -> C1,
+    y = beta x, a = m + sqrt(alpha r0) z0, s = sqrt(alpha (r1 - r0)) and the closed form
+    Z1 = E_z1 exp(y |a + s z1|) = exp(y^2 s^2/2) [e^{ya} Phi(a/s + ys) + e^{-ya} Phi(-a/s + ys)]."""
+    C1 = sp.Symbol("C1", positive=True)
+    D1 = 1 - C1
+    D0 = D1 - y * (1 - q0)
+    E = (alpha / 2 + m ** 2 / 2 + alpha / (2 * y) * sp.log(D0 / D1) - alpha / 2 * q0 / D0
+         + alpha / 2 * (r1 * C1 + y * (r1 - r0 * q0)))
+    a = m + sp.sqrt(alpha * r0) * z0
+    s = sp.sqrt(alpha * (r1 - r0))
+    Phi = lambda u: (1 + sp.erf(u / sp.sqrt(2))) / 2
+    lnZ = y ** 2 * s ** 2 / 2 + sp.log(sp.exp(y * a) * Phi(a / s + y * s) + sp.exp(-y * a) * Phi(-a / s + y * s))
+    return E, lnZ, C1
+
+
+def rsb_zero_T_gradient(n=60):
+    """Return ``grad(m, q0, C1, y, r0, r1, alpha) -> dict`` of the T = 0 1RSB d f0/d(vars):
+    symbolic derivatives of the closed-form inner average, outer z0-average by quadrature."""
+    E, lnZ, C1 = rsb_zero_T_parts()
+    vars_ = (m, q0, C1, y, r0, r1)
+    args = vars_ + (alpha,)
+    dE = {v.name: sp.lambdify(args, sp.diff(E, v), ["scipy", "numpy"]) for v in vars_}
+    fZ = sp.lambdify(args + (z0,), lnZ, ["scipy", "numpy"])
+    dZ = {v.name: sp.lambdify(args + (z0,), sp.diff(lnZ, v), ["scipy", "numpy"]) for v in vars_}
+    zz, w = _gh(n)
+
+    def grad(*vals):
+        yv = vals[3]
+        out = {}
+        for k in dE:
+            dS = np.sum(w * np.broadcast_to(dZ[k](*vals, zz), zz.shape)) / yv
+            if k == "y":
+                dS -= np.sum(w * fZ(*vals, zz)) / yv ** 2
+            out[k] = float(dE[k](*vals)) - float(dS)
+        return out
+    return grad
+
+
 def main():
     sp.init_printing(use_unicode=False)
     print("== Hopfield RS (AGS): beta f = E_RS - E_z ln 2cosh(beta (m + sqrt(alpha r) z)) ==")
@@ -179,6 +218,14 @@ def main():
     print("d phi/dx =", sp.diff(phi, x), "  (x-equation: dE_1/dx + S/x - (1/x) E0<d phi/dx> = 0)")
     print("d/dr0, d/dr1 with E[z g] = E[g'] give q0 = E0 <tanh>^2, q1 = E0 <tanh^2>;"
           " d/dm gives m = E0 <tanh>")
+    print()
+    print("== 1RSB at T = 0: q1 -> 1, x -> 0 with C1 = beta(1 - q1), y = beta x finite ==")
+    E, lnZ, C1s = rsb_zero_T_parts()
+    print("E_0 =", E)
+    print("ln Z1 =", lnZ)
+    print("d/dq0 = 0  =>  r0 =", sp.factor(sp.solve(sp.diff(E, q0), r0)[0]))
+    print("d/dC1 = 0  =>  r1 =", sp.factor(sp.solve(sp.diff(E, C1s), r1)[0]))
+    print("heat equation d lnZ1/d(s^2) = y^2/2 + y p(0)/Z1  =>  C1 = 2 E0[phi(a/s)/(s Z1)]")
 
 
 if __name__ == "__main__":

@@ -305,3 +305,30 @@ def test_1rsb_selection_keeps_retrieval_where_rsb_is_weak(hop):
     assert o["rsb_weak"][0]
     r = hop.solve("1rsb", alpha=0.05, T=0)
     assert r.branch == "retrieval" and "below resolution" in r.message
+
+
+def test_zero_temperature_equations_equal_sympy_gradient(deriv):
+    import sympy as sp
+    # 1RSB at T = 0 (closed-form inner average; outer z0 average by quadrature)
+    grad = deriv.rsb_zero_T_gradient()
+    rng = np.random.default_rng(3)
+    n = 0
+    while n < 3:
+        al, r0, y, q0, c1 = rng.uniform(0.05, 0.3), rng.uniform(0.5, 3), rng.uniform(0.3, 2), rng.uniform(0.2, 0.9), rng.uniform(0.05, 0.3)
+        if 1 - c1 - y * (1 - q0) < 0.05:
+            continue
+        p = (rng.uniform(0, 1), q0, c1, y, r0, r0 + rng.uniform(0.5, 3), al)
+        a, b = grad(*p), H.rsb_gradient_zero_T(*p)
+        for k in a:
+            assert abs(a[k] - float(b[k])) < 1e-10, (k, p)
+        n += 1
+    # RS at T = 0: fully symbolic f0(m, C, r) vs the solver's T = 0 map
+    f0 = deriv.rs_zero_T()
+    m, C, r, alpha = deriv.m, deriv.C, deriv.r, deriv.alpha
+    for _ in range(3):
+        v = {m: rng.uniform(0.1, 1), C: rng.uniform(0.05, 0.6), r: rng.uniform(0.5, 3), alpha: rng.uniform(0.02, 0.3)}
+        a = H.rs_averages(v[m], np.inf, v[alpha], np.inf, r=v[r])
+        hand = {m: v[m] - float(a["Et"]), C: float(v[alpha]) / 2 * (v[r] - 1 / (1 - v[C]) ** 2),
+                r: float(v[alpha]) / 2 * (v[C] - float(a["Ec"]))}
+        for s_, h in hand.items():
+            assert abs(float(sp.diff(f0, s_).subs(v).evalf(20)) - h) < 1e-12, s_

@@ -354,6 +354,18 @@ def rsb_gradient(m, q0, q1, x, r0, r1, alpha, beta):
             "r1": k * (1 - x) * ((1.0 - av["Ec"] / beta) - q1)}
 
 
+def rsb_gradient_zero_T(m, q0, c1, y, r0, r1, alpha):
+    """d f0/d(m, q0, c1, y, r0, r1) of the T = 0 1RSB ground-state energy at an arbitrary point,
+    built from the solver's T = 0 map (keys as in ``derivations/hopfield.py``; c1 -> 'C1')."""
+    g = rsb_geometry(m, q0, c1, y, alpha, np.inf, r0=r0, r1=r1)
+    av = rsb_averages(g)
+    _, dfdy = rsb_free_energy_parts(g, av)
+    k = np.asarray(alpha, float) / 2
+    return {"m": g["m"] - av["Et"], "q0": k * g["y"] * (g["q0"] / g["D0"] ** 2 - g["r0"]),
+            "C1": k * (g["r1"] - g["r1s"]), "y": dfdy,
+            "r0": k * g["y"] * (av["Et2"] - g["q0"]), "r1": k * (g["c1"] - av["Ec"])}
+
+
 def rsb_beta_f(m, q0, q1, x, r0, r1, alpha, beta):
     """beta f_1RSB at an arbitrary point (finite beta), as coded for the solver."""
     g = rsb_geometry(*_arr(m, q0, beta * (1 - np.asarray(q1)), beta * np.asarray(x), alpha, beta),
