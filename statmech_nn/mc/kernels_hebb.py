@@ -95,33 +95,68 @@ def _update_overlaps(xr, ov, two_s):
         ov[mu] -= two_s * xr[mu]
 
 
+# One sweep loop per polynomial degree (the degree branch inside the attempt loop costs
+# ~20 ns per attempt, measured); the three bodies are identical apart from the call.
 @njit(cache=CACHE)
-def sweep_int(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
-    """One sweep (N attempted flips) on binary patterns; returns (accepted, sum of dE)."""
+def _sweep_int_deg1(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
     N = sig.shape[0]
-    K = ov.shape[0]
-    deg = gco.shape[0] - 1
     nacc = 0
     dEtot = 0.0
     for t in range(N):
-        if order == 0:
-            i = t
-        else:
-            i = int(uniform(rng) * N)
+        i = t if order == 0 else int(uniform(rng) * N)
         s = sig[i]
-        if deg == 1:
-            d = _dsum_deg1(xi[i], gco, ov, s)
-        elif deg == 3:
-            d = _dsum_deg3(xi[i], gco, ov, s)
-        else:
-            d = _dsum_generic(xi[i], gco, ov, s)
-        dE = pref * d + 2.0 * s * field[i]
+        dE = pref * _dsum_deg1(xi[i], gco, ov, s) + 2.0 * s * field[i]
         if accept(dE, beta, rule, rng):
             sig[i] = -s
             _update_overlaps(xi[i], ov, 2 * s)
             nacc += 1
             dEtot += dE
     return nacc, dEtot
+
+
+@njit(cache=CACHE)
+def _sweep_int_deg3(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
+    N = sig.shape[0]
+    nacc = 0
+    dEtot = 0.0
+    for t in range(N):
+        i = t if order == 0 else int(uniform(rng) * N)
+        s = sig[i]
+        dE = pref * _dsum_deg3(xi[i], gco, ov, s) + 2.0 * s * field[i]
+        if accept(dE, beta, rule, rng):
+            sig[i] = -s
+            _update_overlaps(xi[i], ov, 2 * s)
+            nacc += 1
+            dEtot += dE
+    return nacc, dEtot
+
+
+@njit(cache=CACHE)
+def _sweep_int_generic(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
+    N = sig.shape[0]
+    nacc = 0
+    dEtot = 0.0
+    for t in range(N):
+        i = t if order == 0 else int(uniform(rng) * N)
+        s = sig[i]
+        dE = pref * _dsum_generic(xi[i], gco, ov, s) + 2.0 * s * field[i]
+        if accept(dE, beta, rule, rng):
+            sig[i] = -s
+            _update_overlaps(xi[i], ov, 2 * s)
+            nacc += 1
+            dEtot += dE
+    return nacc, dEtot
+
+
+@njit(cache=CACHE)
+def sweep_int(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
+    """One sweep (N attempted flips) on binary patterns; returns (accepted, sum of dE)."""
+    deg = gco.shape[0] - 1
+    if deg == 1:
+        return _sweep_int_deg1(xi, gco, pref, field, sig, ov, beta, rule, order, rng)
+    if deg == 3:
+        return _sweep_int_deg3(xi, gco, pref, field, sig, ov, beta, rule, order, rng)
+    return _sweep_int_generic(xi, gco, pref, field, sig, ov, beta, rule, order, rng)
 
 
 @njit(cache=CACHE)
