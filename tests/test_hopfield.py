@@ -332,3 +332,17 @@ def test_zero_temperature_equations_equal_sympy_gradient(deriv):
                 r: float(v[alpha]) / 2 * (v[C] - float(a["Ec"]))}
         for s_, h in hand.items():
             assert abs(float(sp.diff(f0, s_).subs(v).evalf(20)) - h) < 1e-12, s_
+
+
+def test_1rsb_x_maximises_f(hop):
+    # at the 1RSB saddle f is a maximum over the Parisi parameter (minimum of A = -beta f)
+    from statmech_nn.core.solver import solve_fixed_point
+    r = hop.solve("1rsb", "spin-glass", alpha=0.1, T=0)
+    o = r.order_parameters
+    for y in (0.8 * o["y"], 1.25 * o["y"]):
+        p = {"alpha": np.array([0.1]), "beta": np.array([np.inf]), "y": np.array([y]), "fixm": np.ones(1)}
+        x0 = np.array([[0.0], [o["q0"]], [0.5]])
+        s = solve_fixed_point(H._rsb_inner_map, x0, p, tol=1e-12, bounds=([-1, 0, 0], [1, 1, 1 - 1e-10]))
+        assert s.converged[0]
+        f_y = float(H.rsb_thermo(*s.x[:, 0], y, 0.1, np.inf)["free_energy"])
+        assert f_y < r.free_energy - 1e-6
