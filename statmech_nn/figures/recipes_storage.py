@@ -56,7 +56,7 @@ def hopfield_phase_diagram(outdir, scale):
     at = hop.phase_lines("rs", n=cfg["n_at"], lines=["at_retrieval"])["at_retrieval"]
     rb = hop.phase_lines("1rsb", n=len(cfg["T_rsb"]), T_values=cfg["T_rsb"], lines=["retrieval_global"])
     cap_rs = hop.capacity("rs").alpha_c
-    cap_rb = hop.capacity("1rsb").alpha_c
+    cap_rb = rb.get("retrieval_spinodal", {}).get("alpha_T0_1rsb") or hop.capacity("1rsb").alpha_c
 
     fig, ax = style.new(figsize=(6.4, 4.6))
     _room_for_caption(fig)
