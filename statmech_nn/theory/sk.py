@@ -47,6 +47,13 @@ class SK(TheoryModel):
         return {"beta": beta, "a0": np.zeros_like(beta), "h": h, "c2": np.full_like(beta, 0.5)}
 
     @staticmethod
+    def _label(out):
+        """SK phases: 'spin-glass' where RS is unstable (replicon > 1) or 1RSB is broken,
+        else 'paramagnet' (with a field, q > 0 above the AT line is still paramagnetic)."""
+        glass = (np.asarray(out["replicon"]) > 1.0) | np.asarray(out.get("broken", False), bool)
+        return np.where(glass, "spin-glass", "paramagnet").astype(object)
+
+    @staticmethod
     def _no_glass(prm):
         """h = 0 and T >= 1: no glass (the SK transition is continuous at T_c = 1, where the RS glass
         solution appears); skips a futile 1RSB search from the paramagnet."""
@@ -68,6 +75,7 @@ class SK(TheoryModel):
         prm = self._prm(np.broadcast_to(beta, shape), np.broadcast_to(arrays["h"], shape))
         out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init,
                            no_glass_rsb=self._no_glass(prm))
+        out["branch"] = self._label(out)
         keys = ["m", "q"] if level == "rs" else ["m", "q0", "q1", "x", "y"]
         res = {k: out[k].reshape(shape) for k in keys}
         for k in ("free_energy", "energy", "entropy", "replicon", "residual", "converged",
@@ -87,6 +95,7 @@ class SK(TheoryModel):
         prm = self._prm(p["beta"], p["h"])
         out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init,
                            no_glass_rsb=self._no_glass(prm))
+        out["branch"] = self._label(out)
         o = {k: v[0] for k, v in out.items()}
         if level == "rs":
             ops = {"m": o["m"], "q": o["q"]}
