@@ -1,6 +1,4 @@
 """Figure recipes for pairwise Hebbian storage (Hopfield, AGS): the (alpha, T) phase diagram."""
-import math
-
 import numpy as np
 import xarray as xr
 
@@ -100,5 +98,3 @@ def hopfield_phase_diagram(outdir, scale):
     paths.append(style.save_data(ds, outdir, "hopfield-phase-diagram"))
     return paths
 
-
-__all__ = ["hopfield_phase_diagram", "CONV", "math"]
