@@ -149,9 +149,11 @@ class PerceptronField(TheoryModel):
                        "on [-1,1]; eps = arccos(p)/pi for the clipped student sign(m)")
 
     HIGH_START = (0.97, 0.98, 0.975)
-    #: the well-generalising branch is searched for only from this load on (it was not
-    #: found below alpha ~ 1.2 at beta_T = 20; trying it at small alpha costs a failed solve)
-    HIGH_MIN_ALPHA = 1.0
+    #: the well-generalising branch is searched for (branch=None) only from this load on: at
+    #: beta_T = 20 a direct start did not converge at alpha = 1.0, 1.2, 1.3 (40 Newton steps), it
+    #: exists at 1.5 and the transition is at 1.5641; a failed search costs a whole solve.
+    #: Use branch="high" explicitly elsewhere.
+    HIGH_MIN_ALPHA = 1.4
 
     def solve_raw(self, alpha, beta, gamma1=0.0, init=None, path_step=0.25, branch="low"):
         """Solve at one point by continuation in alpha from the no-data limit
