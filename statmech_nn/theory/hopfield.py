@@ -71,13 +71,12 @@ All stationarity equations are derived with SymPy in ``derivations/hopfield.py``
 against the code in ``tests/test_hopfield.py``.
 """
 import math
-import warnings
 
 import numpy as np
 from scipy import optimize, special
 
 from ..core.errors import ParameterError
-from ..core.quadrature import expect, kink_nodes, log_cosh, log_Phi, normal_nodes, sech2
+from ..core.quadrature import expect, kink_nodes, log_Phi, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from .base import Param, TheoryModel
