@@ -15,7 +15,7 @@ from . import recipe, style
 
 SCALE = {
     "tiny": dict(N_h=100, sw_h=60, nT_h=4, N_d=60, sw_d=40, nT_d=6, N_s=48, sw_s=200, nT_s=8, nth=10),
-    "quick": dict(N_h=400, sw_h=400, nT_h=8, N_d=200, sw_d=300, nT_d=12, N_s=192, sw_s=3000, nT_s=16, nth=30),
+    "quick": dict(N_h=800, sw_h=400, nT_h=8, N_d=200, sw_d=300, nT_d=12, N_s=192, sw_s=3000, nT_s=16, nth=30),
     "full": dict(N_h=2000, sw_h=2000, nT_h=14, N_d=800, sw_d=2000, nT_d=20, N_s=512, sw_s=20000, nT_s=24, nth=60),
 }
 

@@ -342,6 +342,8 @@ def make_model(name, N, K=None, alpha=None, P=None, seed=0, variant="distinct", 
             raise ParameterError("hopfield is the P = 2 model; use dense-hebbian for P >= 4")
         return hopfield(N, K=K, alpha=alpha, seed=seed, field=field)
     if name == "dense-hebbian":
+        if P is not None:
+            check_int("P", P, lo=4, even=True)     # the theory's model: even P >= 4
         return dense_hebbian(N, P=4 if P is None else P, K=K, alpha=alpha, seed=seed,
                              variant=variant, field=field)
     if name == "sk":
