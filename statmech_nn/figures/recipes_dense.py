@@ -1,8 +1,7 @@
 """Figure recipes for dense Hebbian (P-spin Hopfield) storage: phase diagram and capacity vs P."""
-import math
-
 import numpy as np
 import xarray as xr
+from matplotlib.patches import Rectangle
 
 from . import recipe, style
 
@@ -59,8 +58,7 @@ def dense_phase_diagram(outdir, scale):
     amax = 1.6 * rs["retrieval_spinodal"]["alpha"].max()
     Tmax = 1.25 * max(rs["retrieval_spinodal"]["T"].max(), np.interp(amax, rb["spin_glass_dynamic"]["alpha"],
                                                                      rb["spin_glass_dynamic"]["T"]))
-    ax.add_patch(__import__("matplotlib").patches.Rectangle((0, 0), amax, Tmax, color=style.PHASE_COLORS["paramagnet"],
-                                                           zorder=-1, lw=0))
+    ax.add_patch(Rectangle((0, 0), amax, Tmax, color=style.PHASE_COLORS["paramagnet"], zorder=-1, lw=0))
     sg = rb["spin_glass_static"]
     ax.fill_between(sg["alpha"], 0, sg["T"], color=style.PHASE_COLORS["spin-glass"], lw=0, zorder=0)
     shade = rb if cfg["rsb_retrieval"] else rs

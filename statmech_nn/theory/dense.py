@@ -33,8 +33,7 @@ from scipy.optimize import brentq, minimize_scalar
 from ..core.errors import ParameterError, check_range
 from ..core.result import make_result
 from .base import Param, TheoryModel
-from .pspin import (LN2, PSpinEngine, _rsb_from_rs, _scaled, pspin_glass_constants, solve_rs,
-                    solve_rs0, solve_rsb0, solve_states)
+from .pspin import LN2, PSpinEngine, _scaled, pspin_glass_constants, solve_rs, solve_rsb0, solve_states
 
 CONVENTION = ("dense-hebbian: H = -N^{1-P} sum_mu sum_{i1<...<iP} xi..xi s..s, K = alpha N^{P-1}, "
               "even P >= 4; effective signal -N m^P/P!, noise covariance N (alpha/P!) q^P; "

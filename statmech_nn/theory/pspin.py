@@ -369,10 +369,6 @@ RSB_BOUNDS = ([-1.0, 0.0, 0.0, 1e-9], [1.0, 1.0, 1.0, 2.0])
 RSB0_BOUNDS = ([-1.0, 0.0, 1e-9], [1.0, 1.0, 1e4])
 
 
-def _prm_batch(prm, shape):
-    return {k: np.broadcast_to(np.asarray(v, float), shape).ravel().copy() for k, v in prm.items()}
-
-
 def solve_rs(engine, prm, m0, q0, tol=1e-12, maxiter=100):
     """Batched RS solve at finite beta from (m0, q0); returns dict of flat arrays."""
     x0 = np.stack([np.ravel(m0), np.ravel(q0)]).astype(float)
@@ -540,7 +536,6 @@ def _rsb_from_rs(engine, prm, rs, base=None):
     n = prm["beta"].size
     zero_T = np.isinf(prm["beta"])
     best = {k: np.array(v, copy=True) for k, v in (rs if base is None else base).items()}
-    best["ok"] = best["converged"].copy()
     xi1 = engine.xi(1.0, prm, 1)
     for zt in (False, True):
         idx = np.nonzero(zero_T == zt)[0]
