@@ -29,7 +29,8 @@ class Check:
     ``compute()`` returns our value; ``target`` is the reference value (exact or
     published), ``tol`` the absolute tolerance, ``kind`` one of 'exact',
     'published', 'cross-check' (two independent computations), 'trap' (a known
-    wrong answer the package must *not* return: passes when |ours - target| > tol).
+    wrong answer the package must *not* return: passes when |ours - target| > tol),
+    'bound' (an inequality: passes when ours > target + tol).
     """
     name: str
     quantity: str
@@ -45,7 +46,12 @@ class Check:
         ours = float(self.compute())
         dt = time.perf_counter() - t0
         err = abs(ours - self.target)
-        ok = (err > self.tol) if self.kind == "trap" else (err <= self.tol and math.isfinite(ours))
+        if self.kind == "trap":
+            ok = err > self.tol
+        elif self.kind == "bound":
+            ok = ours > self.target + self.tol
+        else:
+            ok = err <= self.tol and math.isfinite(ours)
         return {"name": self.name, "quantity": self.quantity, "source": self.source,
                 "kind": self.kind, "target": self.target, "ours": ours, "abs_error": err,
                 "tol": self.tol, "passed": bool(ok), "seconds": round(dt, 3), "family": self.family}
@@ -81,6 +87,6 @@ def markdown(rows):
     for r in rows:
         out.append(f"| `{r['name']}` | {r['quantity']} | {r['source']} | {r['target']:.10g} | "
                    f"{r['ours']:.10g} | {r['abs_error']:.1e} | {r['tol']:.0e}"
-                   f"{' (must differ)' if r['kind'] == 'trap' else ''} | "
+                   f"{' (must differ)' if r['kind'] == 'trap' else ' (must exceed)' if r['kind'] == 'bound' else ''} | "
                    f"{'pass' if r['passed'] else '**FAIL**'} |")
     return "\n".join(out)
