@@ -198,3 +198,19 @@ def test_continual_chain_three_tasks():
     # no task-3 data: overlap with teacher 3 is r0 times the overlap with teacher 2
     p = ch[2]["p"]
     assert len(p) == 3 and abs(p[2] - 0.5 * p[1]) < 1e-12
+
+
+@pytest.mark.parametrize("kappa", [5.0, 20.0, 100.0, 1000.0])
+def test_field_site_quadrature_with_strong_kl(kappa):
+    """No data, KL to the uniform prior with weight kappa = beta_T gamma1: Q = <m^2> of
+    exp(kappa S(m)) against adaptive quadrature (Q ~ 1/kappa for large kappa)."""
+    from scipy import integrate
+
+    from statmech_nn.perceptron.common import binary_entropy
+    from statmech_nn.perceptron.field import site_moments
+    f = lambda m, k: m ** k * np.exp(kappa * (binary_entropy(m) - math.log(2)))
+    ref = (integrate.quad(f, -1, 1, args=(2,), points=[0], epsabs=0, epsrel=1e-13, limit=500)[0]
+           / integrate.quad(f, -1, 1, args=(0,), points=[0], epsabs=0, epsrel=1e-13, limit=500)[0])
+    r = F.solve(alpha=0.0, beta=kappa, gamma1=1.0)
+    assert abs(r.order_parameters["Q"] / ref - 1) < 1e-8
+    assert abs(float(site_moments(0, 0, 0, kappa)[3][0]) - ref) < 1e-8 * ref

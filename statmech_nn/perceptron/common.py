@@ -5,6 +5,7 @@ All integrals are deterministic quadrature rules with fixed node placement given
 the parameters, so every result is reproducible bit-for-bit and smooth in the
 parameters.
 """
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -48,8 +49,16 @@ def z_rule(width=1.0, n_panel=10):
     return kink_nodes(np.zeros_like(w), np.ones_like(w), w, n_panel=n_panel)
 
 
-@lru_cache(maxsize=8)
-def t_rule(t_max=22.0, panel=0.5, n=8):
+def t_panel(kappa):
+    """Panel width for the central region |t| < 4 given the entropic weight kappa S(m): the
+    density exp(kappa S) has width 1/sqrt(kappa) in t around t = 0 (resolved by <= 2/sqrt(kappa)
+    panels of 8 nodes: error 7e-11 at kappa = 20; 0.5-wide panels would give 2e-5 at kappa = 100)."""
+    k = float(np.max(kappa)) if np.size(kappa) else 0.0
+    return None if k <= 16.0 else round(max(min(0.5, 2.0 / math.sqrt(k)), 0.01), 4)
+
+
+@lru_cache(maxsize=16)
+def t_rule(t_max=22.0, panel=0.5, n=8, fine=None):
     """Composite Gauss-Legendre nodes in t = atanh(m) on [-t_max, t_max] with t = 0 a
     panel edge (so sign(m) is integrated exactly).
 
@@ -60,6 +69,11 @@ def t_rule(t_max=22.0, panel=0.5, n=8):
     weights including the Jacobian, m = tanh t)."""
     x, wl = legendre(n)
     edges = np.arange(-t_max, t_max + 0.5 * panel, panel)
+    if fine is not None:  # finer panels on |t| < 4 (see t_panel)
+        core = np.arange(0.0, 4.0, fine)
+        core = np.concatenate([-core[::-1][:-1], core, [4.0]])
+        core = np.concatenate([-core[core > 0][::-1], core[core >= 0]])
+        edges = np.unique(np.concatenate([edges[np.abs(edges) > 4.0], core, [-4.0, 4.0]]))
     lo, hi = edges[:-1], edges[1:]
     half = 0.5 * (hi - lo)
     t = ((0.5 * (hi + lo))[:, None] + half[:, None] * x).ravel()

@@ -37,7 +37,7 @@ from ..core.quadrature import kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
-from .common import binary_entropy_t, eps_from_overlap, log_cosh, t_rule
+from .common import binary_entropy_t, eps_from_overlap, log_cosh, t_panel, t_rule
 from .field import PerceptronField, _clamp, _hats, check_field_T
 
 N_TABLE = 1201
@@ -45,7 +45,7 @@ N_TABLE = 1201
 
 def reference_atoms(qh1, rh1, Qh1, kappa1=0.0, n_panel=10, prune=1e-15):
     """Task-1 site marginal on the t = atanh(m1) grid: (t_j, W_j), sum W = 1."""
-    t, logw, m = t_rule()
+    t, logw, m = t_rule(fine=t_panel(kappa1))
     b = math.sqrt(max(qh1, 0.0))
     h, wz = kink_nodes(np.array(rh1, float), np.array(b), np.array(1.0), n_panel=n_panel)
     lw = logw + (Qh1 - 0.5 * qh1) * m * m + h[:, None] * m + kappa1 * binary_entropy_t(t)
@@ -62,7 +62,7 @@ def site_table(A, kappa, hmax, n=N_TABLE, h0=0.5):
     U = math.asinh(max(hmax, 1.0) / h0)
     u = np.linspace(-U, U, n)
     hh = h0 * np.sinh(u)
-    t, logw, m = t_rule()
+    t, logw, m = t_rule(fine=t_panel(kappa))
     lw = logw + A * m * m + kappa * binary_entropy_t(t) + hh[:, None] * m
     mx = lw.max(-1, keepdims=True)
     p = np.exp(lw - mx)
@@ -76,7 +76,7 @@ def site_table(A, kappa, hmax, n=N_TABLE, h0=0.5):
 
 def site_direct(A, kappa, h):
     """Direct evaluation of (ln Z, <m>, <m^2>, <sign m>) at fields h (for checks)."""
-    t, logw, m = t_rule()
+    t, logw, m = t_rule(fine=t_panel(kappa))
     h = np.asarray(h, float)
     lw = logw + A * m * m + kappa * binary_entropy_t(t) + h[..., None] * m
     lz = logsumexp(lw, axis=-1)
@@ -264,7 +264,7 @@ def chain_site(qh, rh, Qh, kappa, ex_atoms, n_panel=6, want_density=False):
                R=float(P @ (tau * Ex[:, 1])), Q=float(P @ Ex[:, 2]),
                p=[float(P @ (S[:, l] * Ex[:, 3])) for l in range(S.shape[1])])
     if want_density:
-        tg, logw, m = t_rule()
+        tg, logw, m = t_rule(fine=t_panel(kappa))
         A = Qh - 0.5 * qh
         base = logw + A * m * m + kappa * binary_entropy_t(tg)
         combos, inv = np.unique(S, axis=0, return_inverse=True)

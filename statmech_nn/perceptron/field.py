@@ -33,7 +33,7 @@ from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
-from .common import H, binary_entropy_t, eps_from_overlap, log_H, log_phi, mills, t_rule, z_rule
+from .common import H, binary_entropy_t, eps_from_overlap, log_H, log_phi, mills, t_panel, t_rule, z_rule
 
 SMALL = 1e-12
 
@@ -103,7 +103,7 @@ def site_moments(qh, rh, Qh, kappa=0.0, extra_field=None, n_panel=10):
     qh, rh, Qh, kappa = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, float)) for v in (qh, rh, Qh, kappa)))
     b = np.sqrt(np.maximum(qh, 0.0))
     h, wz = kink_nodes(rh, b, np.ones_like(b), n_panel=n_panel)     # (nb, nz) fields
-    t, logw, m = t_rule()
+    t, logw, m = t_rule(fine=t_panel(kappa))
     A = (Qh - 0.5 * qh)[:, None, None]
     lw = logw + A * m * m + h[..., None] * m + kappa[:, None, None] * binary_entropy_t(t)
     lz = logsumexp(lw, axis=-1)
