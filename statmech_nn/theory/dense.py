@@ -257,8 +257,9 @@ class DenseHebbian(TheoryModel):
         1RSB: ``spin_glass_static`` (T_s, the thermodynamic glass transition, which is also the
         boundary of the paramagnet) and ``spin_glass_dynamic`` (T_d);
         ``paramagnet``: boundary of the paramagnetic state of the m = 0 sector (RS: A_SG = A_para).
-        Found ray by ray (fixed b = beta sqrt(alpha/P!)): the fold of alpha(r) on each ray (parabolic
-        refinement of the r grid) and the sign change of A_R - A_0 (linear interpolation); T = 0
+        Found ray by ray (fixed b = beta sqrt(alpha/P!)): the fold of alpha(r) on each ray and the sign
+        change of A_R - A_0 are bracketed on an r grid and refined by Brent / brentq (RS points; points
+        with RSB: parabolic / linear interpolation on the grid); T = 0
         end points from :meth:`capacity`, alpha = 0 end points from the P-spin Curie-Weiss model.
         At 1RSB the retrieval points of rays with b >= 1 are re-solved with RSB
         (``rsb_retrieval=False`` skips this and returns the m = 0 lines only).
@@ -452,6 +453,16 @@ def _a0_sector(P, b, level):
     return A, None
 
 
+def _ray_rs_point(P, b, r):
+    """(alpha, A of the dense model) of the RS retrieval solution at one ray point (b, r)."""
+    s, _, _ = _ray_rs(P, b, r)
+    m = float(s["m"][0])
+    if not s["converged"][0] or m <= 1e-3:
+        return -1.0, -np.inf
+    alpha = P * m ** (2 * P - 2) / (math.factorial(P - 1) * r ** 2)
+    return alpha, float(s["pressure"][0]) - b * r * m * (P - 1) / P
+
+
 def _ray_rs(P, b, r):
     """RS retrieval at (b, r) (arrays): m, q, A of the dense model, alpha, T."""
     E, prm = _scaled(P, b, r)
@@ -479,6 +490,7 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     m, q = s["m"], s["q"]
     ok = s["converged"]
     A_scaled = s["pressure"].copy()
+    m_rs = s["m"].copy()
     n_broken = 0
     if level == "1rsb" and rsb_retrieval:
         n_broken = _ray_rsb_update(P, s, E, prm, B.shape)
@@ -489,17 +501,26 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     alpha = P * np.maximum(m, 0) ** (2 * P - 2) / (fP1 * Rr ** 2)
     A_R = A_scaled.reshape(B.shape) - B * Rr * m * (P - 1) / P
     A0, _ = _a0_sector(P, bs, level)
+    broken = np.zeros(B.shape, bool)
+    if level == "1rsb" and rsb_retrieval:
+        broken = (np.abs(s["m"] - m_rs) > 0).reshape(B.shape)
     sp_a, sp_T, gl_a, gl_T = [], [], [], []
     for i, b in enumerate(bs):
         a = np.where(ok[i], alpha[i], -1.0)
         j = int(np.argmax(a))
         if a[j] <= 0 or j in (0, len(t) - 1):
             continue
-        # parabola through the three grid points around the fold (in log r)
-        x3 = np.log(Rr[i, j - 1:j + 2])
-        y3 = a[j - 1:j + 2]
-        cf = np.polyfit(x3, y3, 2)
-        a_max = float(np.polyval(cf, -cf[1] / (2 * cf[0]))) if cf[0] < 0 else float(a[j])
+        if not broken[i, j - 1:j + 2].any():
+            # RS fold: maximise alpha(r) on the bracket by Brent's method (each value one RS solve)
+            res = minimize_scalar(lambda rv: -_ray_rs_point(P, b, rv)[0], bracket=(Rr[i, j - 1], Rr[i, j], Rr[i, j + 1]),
+                                  method="brent", options={"xtol": 1e-10})
+            a_max = float(-res.fun)
+        else:
+            # parabola through the three grid points around the fold (in log r)
+            x3 = np.log(Rr[i, j - 1:j + 2])
+            y3 = a[j - 1:j + 2]
+            cf = np.polyfit(x3, y3, 2)
+            a_max = float(np.polyval(cf, -cf[1] / (2 * cf[0]))) if cf[0] < 0 else float(a[j])
         sp_a.append(a_max)
         sp_T.append(math.sqrt(a_max / fP) / b)
         d = A_R[i, j:] - A0[i]
@@ -507,8 +528,14 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
         k = np.nonzero(good[:-1] & good[1:] & (d[:-1] < 0) & (d[1:] >= 0))[0]
         if k.size:
             kk = k[0]
-            w = -d[kk] / (d[kk + 1] - d[kk])
-            a_g = alpha[i, j + kk] + w * (alpha[i, j + kk + 1] - alpha[i, j + kk])
+            if not broken[i, j + kk:j + kk + 2].any():
+                # RS: A_R(r) = A_0(b) by brentq on the bracket (each value one RS solve)
+                g = lambda rv: _ray_rs_point(P, b, rv)[1] - A0[i]
+                r_g = brentq(g, Rr[i, j + kk], Rr[i, j + kk + 1], xtol=1e-12)
+                a_g = _ray_rs_point(P, b, r_g)[0]
+            else:
+                w = -d[kk] / (d[kk + 1] - d[kk])
+                a_g = alpha[i, j + kk] + w * (alpha[i, j + kk + 1] - alpha[i, j + kk])
             gl_a.append(float(a_g))
             gl_T.append(math.sqrt(a_g / fP) / b)
     # T = 0 ends and alpha = 0 ends
