@@ -214,3 +214,12 @@ def test_field_site_quadrature_with_strong_kl(kappa):
     r = F.solve(alpha=0.0, beta=kappa, gamma1=1.0)
     assert abs(r.order_parameters["Q"] / ref - 1) < 1e-8
     assert abs(float(site_moments(0, 0, 0, kappa)[3][0]) - ref) < 1e-8 * ref
+
+
+def test_storage_solve_batch_matches_solve():
+    al = np.array([0.0, 0.3, 0.6, 0.8])
+    out = S.solve_batch(alpha=al, kappa=0.2, weights="binary")
+    for a, q, s in zip(al, out["q"], out["entropy"]):
+        r = S.solve(alpha=a, kappa=0.2)
+        assert abs(r.order_parameters["q"] - q) < 1e-10 and abs(r.entropy - s) < 1e-10
+    assert out["converged"].all()
