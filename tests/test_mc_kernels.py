@@ -1,5 +1,4 @@
 """MC engine: energies, bookkeeping, detailed balance, representations, RNG."""
-import itertools
 import math
 
 import numpy as np

@@ -4,7 +4,6 @@ The state is an explicit array owned by the caller (one row per chain), seeded f
 ``numpy.random.SeedSequence`` by :func:`statmech_nn.mc.rng.seed_states`; nothing global
 is touched, so a result depends only on the seed.
 """
-import numpy as np
 from numba import njit, uint64
 
 from ._kernel_cache import CACHE
@@ -56,7 +55,3 @@ def fill_uniform(s, out):
     for k in range(out.shape[0]):
         out[k] = uniform(s)
     return out
-
-
-def _unused():  # keep numpy imported for type docs
-    return np.uint64
