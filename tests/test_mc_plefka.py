@@ -68,3 +68,14 @@ def test_plefka_rejects_all_tuples_and_zero_temperature():
         PlefkaSampler(mc.dense_hebbian(8, P=4, K=2, variant="all-tuples"), T=1.0)
     with pytest.raises(ParameterError):
         PlefkaSampler(mc.sk(8), T=0.0)
+
+
+def test_plefka_vs_full_sampler_dense_low_load():
+    """Dense P = 4 at low load: the P-body field on magnetisations reproduces MC (finite N)."""
+    m = mc.dense_hebbian(300, P=4, K=2, seed=4)
+    r, _ = mc.Sampler(m, T=0.06, chains=2, init="pattern").sample(300, seed=1)
+    o = r["observables"]
+    p = PlefkaSampler(m, T=0.06, order=2).solve()
+    assert p["converged"]
+    assert abs(p["m"] - o["m"]["mean"]) < 4 * o["m"]["err"] + 0.002
+    assert abs(p["energy"] - o["energy"]["mean"]) < 4 * o["energy"]["err"] + 1e-4
