@@ -79,3 +79,14 @@ def test_plefka_vs_full_sampler_dense_low_load():
     assert p["converged"]
     assert abs(p["m"] - o["m"]["mean"]) < 4 * o["m"]["err"] + 0.002
     assert abs(p["energy"] - o["energy"]["mean"]) < 4 * o["energy"]["err"] + 1e-4
+
+
+def test_hopfield_onsager_term_without_coupling_matrix(monkeypatch):
+    m = mc.hopfield(300, K=12, seed=2, field=0.05)
+    ref = PlefkaSampler(m, T=0.7, order=2).solve()
+    monkeypatch.setattr(PlefkaSampler, "_MAX_N_COUPLING", 0)
+    pl = PlefkaSampler(m, T=0.7, order=2)
+    assert pl._J is None
+    r = pl.solve()
+    assert np.allclose(r["site_mag"], ref["site_mag"], atol=1e-8)
+    assert r["energy"] == pytest.approx(ref["energy"], abs=1e-10)

@@ -14,6 +14,8 @@ fluctuations: V = sum_{|A| >= 2} (d_A H(m))^2 prod_{i in A} (1 - m_i^2).  Statio
 * pairwise models (SK, Hopfield in coupling form): V = sum_{i<j} J_ij^2 (1-m_i^2)(1-m_j^2)
   exactly, and h_i = sum_j J_ij m_j - beta m_i sum_j J_ij^2 (1 - m_j^2): the TAP equations
   with the Onsager reaction term.
+* Hopfield (P = 2) above N = 6000: the same exact pairwise term through the K x K matrix
+  sum_j xi_j^mu xi_j^nu (1 - m_j^2), O(N K^2), without the N x N couplings.
 * dense P-body Hebbian models: the exact V has pattern-pattern cross terms (O(K^2) work);
   we keep the diagonal mu = nu part and drop the O(1/N) exclusion of the differentiated
   sites: V ~ N^(2-2P) sum_mu w_mu^2 sum_{k=2}^P e_{P-k}(a^mu)^2 e_k(c^mu),
@@ -69,6 +71,7 @@ class PlefkaSampler:
     damping: float = 0.5
     tol: float = 1e-10
     max_iter: int = 20000
+    _MAX_N_COUPLING = 6000      # P = 2: build the N x N coupling matrix up to this N
 
     def __post_init__(self):
         m = self.model
@@ -84,7 +87,7 @@ class PlefkaSampler:
         W = None
         if m.form == "coupling":
             Jeff = m.scale * m.J
-        elif m.P == 2 and m.N <= 6000:
+        elif m.P == 2 and m.N <= self._MAX_N_COUPLING:
             xi = m.patterns.astype(np.float64) * np.sqrt(np.abs(m.weights))[None, :]
             sg = np.sign(m.weights)
             Jeff = (xi * sg) @ xi.T / m.N
@@ -124,6 +127,13 @@ class PlefkaSampler:
             return 0.5 * float(c @ Wc), -2.0 * mi * Wc
         P = m.P
         xi = m.patterns.astype(np.float64)
+        if P == 2:   # exact pairwise Onsager term without the N x N matrix: O(N K^2)
+            w = m.weights
+            Acc = (xi * c[:, None]).T @ xi                    # (K, K): sum_j xi_j^mu xi_j^nu c_j
+            xw = xi * w[None, :]
+            diag = (xw * xi).sum(1)                           # sum_mu w_mu xi_i^mu^2
+            Wc = (np.einsum("im,mn,in->i", xw, Acc, xw) - diag ** 2 * c) / m.N ** 2
+            return 0.5 * float(c @ Wc), -2.0 * mi * Wc
         A = xi * mi[:, None]
         Cm = xi ** 2 * c[:, None]
         ea = _esym_vectors(A, P)
