@@ -132,7 +132,7 @@ class PlefkaSampler:
             Acc = (xi * c[:, None]).T @ xi                    # (K, K): sum_j xi_j^mu xi_j^nu c_j
             xw = xi * w[None, :]
             diag = (xw * xi).sum(1)                           # sum_mu w_mu xi_i^mu^2
-            Wc = (np.einsum("im,mn,in->i", xw, Acc, xw) - diag ** 2 * c) / m.N ** 2
+            Wc = (((xw @ Acc) * xw).sum(1) - diag ** 2 * c) / m.N ** 2
             return 0.5 * float(c @ Wc), -2.0 * mi * Wc
         A = xi * mi[:, None]
         Cm = xi ** 2 * c[:, None]
