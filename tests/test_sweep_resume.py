@@ -75,6 +75,8 @@ def test_sigkill_midway_then_resume(tmp_path):
     assert set(redo) | done1 == {(f"{x:.6f}", f"{y:.6f}") for x in __import__("numpy").linspace(0, 1, 12)
                                  for y in __import__("numpy").linspace(-1, 1, 8)}
     assert not parts.exists()
+    # no temporary file of the killed writer is left behind
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]
 
     ref = tmp_path / "ref.nc"
     r = _run(script, ref, tmp_path / "log3")

@@ -143,6 +143,28 @@ def make_store(path, fingerprint, spec):
     return NetCDFStore(path, fingerprint, spec)
 
 
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(paths):
+    """Delete temporary files ``*.tmp<pid>*`` left by a killed writer (pid not alive)."""
+    import re
+    for p in paths:
+        m = re.search(r"\.tmp(\d+)", p.name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            try:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            except OSError:
+                pass
+
+
 class NetCDFStore:
     needs_flush = True
 
@@ -160,6 +182,8 @@ class NetCDFStore:
     def load(self, shape):
         """-> (arrays dict, done bool array); validates everything it reads."""
         arrays, done = {}, np.zeros(shape, bool)
+        remove_stale_temporaries(list(self.path.parent.glob(f".{self.path.name}.tmp*")) +
+                                 (list(self.parts.glob(".*.tmp*")) if self.parts.is_dir() else []))
         if self.path.exists():
             ds = read_dataset(self.path)
             check_dataset(ds, self.fingerprint, self.spec, self.path)
@@ -288,6 +312,7 @@ class ZarrStore:
 
     def load(self, shape):
         arrays, done = {}, np.zeros(shape, bool)
+        remove_stale_temporaries(list(self.path.parent.glob(f".{self.path.name}.*")))
         if self.path.exists():
             ds = read_zarr(self.path)
             check_dataset(ds, self.fingerprint, self.spec, self.path)
