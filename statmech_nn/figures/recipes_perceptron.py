@@ -220,6 +220,7 @@ def perceptron_teacher_mc(outdir, scale):
     T = 1.0
     th1 = [m.solve(alpha=a, T=T) for a in s["theory"]]
     th0 = [m.solve(alpha=a, T=0, branch="poor") for a in s["theory"]]
+    th1p = [m.solve(alpha=a, T=T, branch="poor") for a in s["theory"]]
     cap = m.capacity()
     eps_mc = np.zeros((len(s["mc"]), s["samples"]))
     for i, a in enumerate(s["mc"]):
@@ -232,6 +233,8 @@ def perceptron_teacher_mc(outdir, scale):
     fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
     ax.plot(s["theory"], [r.generalization_error for r in th1], **style.THEORY["rs"], label=f"RS, T = {T:g}")
     e0 = np.array([r.generalization_error if r.branch == "poor" else np.nan for r in th0])
+    e1p = np.array([r.generalization_error if r.branch == "poor" else np.nan for r in th1p])
+    ax.plot(s["theory"], e1p, ls="--", color="C0", lw=1.0, label=f"RS, T = {T:g}, poor branch (metastable)")
     ax.plot(s["theory"], e0, ls="--", color="C1", label="RS, T = 0, poor branch")
     ax.axvline(cap["alpha_c"], color="C1", lw=0.8, ls=":")
     ax.axvline(cap["alpha_sp"], color="0.5", lw=0.8, ls=":")
@@ -243,6 +246,7 @@ def perceptron_teacher_mc(outdir, scale):
     style.caption(fig, f"energy = number of training errors; Gaussian inputs; dotted: alpha_c = "
                        f"{cap['alpha_c']:.4f} (jump to R = 1 at T = 0), alpha_sp = {cap['alpha_sp']:.4f}")
     ds = xr.Dataset({"eps_T1": ("alpha", [r.generalization_error for r in th1]), "eps_T0_poor": ("alpha", e0),
+                     "eps_T1_poor": ("alpha", e1p),
                      "eps_mc": (("alpha_mc", "sample"), eps_mc)},
                     coords={"alpha": s["theory"], "alpha_mc": s["mc"], "sample": np.arange(s["samples"])},
                     attrs={"T": T, "N": s["N"], "alpha_c_T0": cap["alpha_c"], "alpha_sp_T0": cap["alpha_sp"]})

@@ -241,3 +241,22 @@ class PerceptronTeacher(TheoryModel):
                            generalization_error=float(eps_from_overlap(q_c)),
                            message=("T = 0: alpha_c = first-order jump to R = 1 (poor-branch entropy = 0); "
                                     "alpha_sp = spinodal of the poor branch"))
+
+
+def transition_alpha(T, lo=0.5, hi=None):
+    """Thermodynamic transition to perfect generalisation at temperature T: the alpha where
+    the poor branch's free entropy Phi crosses 0 (= Phi of R = 1). At T = 0 this is
+    ``capacity()['alpha_c']``. ``hi`` defaults to the largest alpha (step 0.1) at which the poor
+    branch still exists."""
+    m = PerceptronTeacher()
+    phi = lambda a: -m.solve(alpha=a, T=T, branch="poor").free_energy * (math.inf if T == 0 else 1.0 / T)
+    if T == 0:
+        return m.capacity()["alpha_c"]
+    if hi is None:
+        a = lo
+        while m.solve(alpha=a + 0.1, T=T, branch="poor").branch == "poor" and a < 50:
+            a += 0.1
+        hi = a
+    if phi(hi) > 0:
+        raise ValueError(f"the poor branch still has Phi > 0 at its last point alpha={hi}")
+    return optimize.brentq(phi, lo, hi, xtol=1e-8)
