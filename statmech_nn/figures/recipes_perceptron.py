@@ -7,7 +7,7 @@ from . import recipe, style
 
 T_FIELD = 0.05  # beta_T = 20, the value of the continual-learning paper
 
-S1 = {"tiny": dict(theory=[0.5, 1.0], sgd=[0.5, 1.0], N=201, seeds=2, epochs=8),
+S1 = {"tiny": dict(theory=[0.25, 0.5], sgd=[0.25, 0.5], N=101, seeds=2, epochs=4),
       "quick": dict(theory=list(np.round(np.arange(0.1, 2.01, 0.1), 2)), sgd=[0.25, 0.5, 1.0, 1.5, 2.0],
                     N=1001, seeds=4, epochs=60),
       "full": dict(theory=list(np.round(np.arange(0.05, 2.01, 0.05), 2)),
@@ -48,8 +48,8 @@ def perceptron_task1(outdir, scale):
     return style.save(fig, outdir, "perceptron-task1") + [style.save_data(ds, outdir, "perceptron-task1")]
 
 
-S2 = {"tiny": dict(alpha1=0.5, T=0.2, alpha2=[0.0, 0.4], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1],
-                  sgd=dict(N=101, seeds=1, epochs=3)),
+S2 = {"tiny": dict(alpha1=0.5, T=0.2, alpha2=[0.0, 0.3], r0=[-0.5, 0.5], gamma=[1.0, 0.1],
+                  sgd=dict(N=101, seeds=1, epochs=2)),
       "quick": dict(alpha1=1.0, T=T_FIELD, alpha2=[0.0, 0.5, 1.5], r0=[-0.5, 0.0, 0.5], gamma=[1.0, 0.1],
                     sgd=dict(N=1001, seeds=2, epochs=30)),
       "full": dict(alpha1=2.0, T=T_FIELD, alpha2=[0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
@@ -200,7 +200,7 @@ def franz_parisi(outdir, scale):
     return style.save(fig, outdir, "franz-parisi") + [style.save_data(ds, outdir, "franz-parisi")]
 
 
-S5 = {"tiny": dict(theory=[0.25, 0.5, 1.0, 1.5], mc=[0.5, 1.0], N=51, samples=2, sweeps=300),
+S5 = {"tiny": dict(theory=[0.5, 1.0], mc=[0.5, 1.0], N=51, samples=2, sweeps=300),
       "quick": dict(theory=list(np.round(np.arange(0.1, 3.01, 0.1), 2)), mc=[0.25, 0.5, 1.0, 1.5, 2.0, 2.5],
                     N=201, samples=8, sweeps=2000),
       "full": dict(theory=list(np.round(np.arange(0.05, 3.01, 0.05), 2)),
