@@ -15,11 +15,12 @@ def test_sign_tie_break_is_plus_one():
     assert sign(0.0) == 1 and list(sign(np.array([-0.0, 0.0, -1e-300, 2.0]))) == [1, 1, -1, 1]
 
 
-@pytest.mark.parametrize("energy", ["errors", "stability"])
-def test_mc_matches_exact_enumeration(energy):
-    ws, X, y = mc.make_data(10, 1.2, seed=3)
-    ex = mc.exact_averages(X, y, 0.7, ws, energy=energy)
-    r = mc.run_mc(X, y, 0.7, 40000, 500, seed=4, teacher=ws, energy=energy)
+@pytest.mark.parametrize("energy,teacher,kappa", [("errors", True, 0.0), ("stability", True, 0.0),
+                                                  ("stability", False, 0.3)])
+def test_mc_matches_exact_enumeration(energy, teacher, kappa):
+    ws, X, y = mc.make_data(10, 1.2, seed=3, teacher=teacher)   # teacher=False: storage (random labels)
+    ex = mc.exact_averages(X, y, 0.7, ws, energy=energy, kappa=kappa)
+    r = mc.run_mc(X, y, 0.7, 40000, 500, seed=4, teacher=ws, energy=energy, kappa=kappa)
     for key in ("energy", "R"):
         s = r[key].reshape(40, -1).mean(1)  # batch means
         err = s.std(ddof=1) / math.sqrt(s.size)
