@@ -50,3 +50,12 @@ def test_perceptron_figures_tiny(tmp_path, name):
     import xarray as xr
     ds = xr.open_dataset([f for f in files if f.suffix == ".nc"][0], engine="h5netcdf")
     assert all(np.isfinite(ds[v].values).all() for v in ds.data_vars)
+
+
+def test_storage_fp_energetic_term_reduces_to_storage_at_the_reference():
+    """tau = another equilibrium replica (q = t = p = q1): G_E^FP = G_E of the storage problem."""
+    from statmech_nn.perceptron.fp import storage_fp_GE
+    from statmech_nn.perceptron.storage import storage_GE
+    for q1, k in [(0.32, 0.0), (0.5, 0.4)]:
+        ref = float(storage_GE(np.array([q1]), k)[0][0])
+        assert abs(storage_fp_GE(q1, q1, q1, q1, k) - ref) < 1e-7

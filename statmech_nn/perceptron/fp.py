@@ -100,8 +100,12 @@ def _truncated_nodes(u0, n=5):
     return u, w / w.sum(-1, keepdims=True)
 
 
-def storage_fp_GE(q, t, p, q1, kappa, nz_panel=3, nv_panel=4):
-    z, wz = kink_nodes(np.array(0.0), np.array(1.0), np.array(1.0), n_panel=nz_panel)
+def storage_fp_GE(q, t, p, q1, kappa, nz_panel=5, nv_panel=4):
+    # z nodes resolving the reference's constraint edge at z = kappa/sqrt(q1) (width sqrt(1-q1)/sqrt(q1))
+    z0 = kappa / math.sqrt(q1)
+    h, wz = kink_nodes(np.array(-z0), np.array(1.0), np.array(min(math.sqrt((1 - q1) / q1), 1.0)),
+                       n_panel=nz_panel)
+    z = h + z0
     u0 = (kappa - math.sqrt(q1) * z) / math.sqrt(1 - q1)
     u, wu = _truncated_nodes(u0)                                   # (nz, nu)
     c = (p - t) / math.sqrt(1 - q1)
