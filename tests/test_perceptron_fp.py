@@ -27,7 +27,7 @@ def test_teacher_fp_no_data_is_binary_entropy():
 def test_storage_fp_reference_point_and_isolation():
     a = 0.5
     # away from the reference the constrained entropy is below the equilibrium one
-    # (at p = q1 itself V = s_eq to 8e-6, measured in docs/perceptron.md; a 30 s solve)
+    # (at p = q1 itself V = s_eq to 4e-10, measured in docs/perceptron.md; a 90 s solve)
     mid = storage_fp(a, 0.6)
     assert mid["converged"] and 0 < mid["V"] < mid["s_eq"]
     near = storage_fp(a, 0.995)
