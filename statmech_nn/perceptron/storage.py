@@ -79,10 +79,8 @@ def spherical_capacity(kappa):
     """Gardner's alpha_c(kappa) = 1 / int_{-kappa}^inf Dt (t+kappa)^2, by quadrature
     (the closed form :func:`margin_integral` is the test reference)."""
     k = np.asarray(kappa, float)
-    z, w = z_rule(np.ones_like(k))
-    # E_t (t + k)^2 theta(t + k): integrate on t = -k + s, kink at s = 0
-    from ..core.quadrature import kink_nodes
-    h, w = kink_nodes(k, np.ones_like(k), np.ones_like(k))  # h = k + t
+    # E_t (t + k)^2 theta(t + k) with nodes h = k + t resolving the kink at h = 0
+    h, w = kink_nodes(k, np.ones_like(k), np.ones_like(k))
     return 1.0 / expect(np.where(h > 0, h * h, 0.0), w)
 
 

@@ -24,7 +24,6 @@ T (a fraction d of wrong weights costs ~ alpha sqrt(d) errors per weight but gai
 d ln(1/d) entropy), so the thermodynamic state is the poor branch while its Phi > 0.
 """
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -23,7 +23,6 @@ sign(0) = +1 (``ties='error'`` refuses data where a tie can occur, i.e. even N).
 Test error of the clipped student sign(theta) (sign(0) = +1): arccos(p)/pi with
 p = sign(theta).w*/N.
 """
-import math
 from dataclasses import dataclass
 
 import numpy as np
