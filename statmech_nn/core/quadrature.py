@@ -126,12 +126,13 @@ def log_Phi(x):
 
 
 def H(x):
-    """Gardner's H(x) = 1 - Phi(x) = Phi(-x)."""
-    return special.ndtr(-x)
+    """Gardner's H(x) = int_x^inf Dz = 1 - Phi(x) = Phi(-x)."""
+    return special.ndtr(-np.asarray(x, float))
 
 
 def log_H(x):
-    return special.log_ndtr(-x)
+    """ln H(x), accurate for x -> +inf."""
+    return special.log_ndtr(-np.asarray(x, float))
 
 
 def gauss_density(x):

@@ -24,7 +24,17 @@ def _jsonable(v):
     return v
 
 
-class SaddleResult(dict):
+class AttrDict(dict):
+    """A dict whose keys are also attributes (read access), like scipy's OptimizeResult."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class SaddleResult(AttrDict):
     """One saddle point of one model at one parameter point.
 
     Attribute access mirrors the keys. Always present:
@@ -38,12 +48,6 @@ class SaddleResult(dict):
     normalisation documented by the model), ``branch`` ('retrieval', 'spin-glass',
     'paramagnet', ...), ``message``.
     """
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     __setattr__ = dict.__setitem__
 

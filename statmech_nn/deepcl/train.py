@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from ..core.errors import ParameterError, check_choice, check_int, check_range
+from ..core.result import AttrDict
 from .nets import Adam, AdamMeta, BinaryNet, FieldNet
 from .streams import Stream, validate_tasks
 
@@ -64,14 +65,8 @@ def beta_schedule(k, K, beta_max=10.0, beta_offset=0.1):
     return beta_max * math.tanh(beta_offset + 2.0 * k / K)
 
 
-class ContinualResult(dict):
+class ContinualResult(AttrDict):
     """Outcome of one run; keys are documented in :func:`run_continual`."""
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def to_dict(self):
         from ..core.result import _jsonable

@@ -21,6 +21,7 @@ from concurrent.futures import TimeoutError as FutTimeout
 import numpy as np
 
 from ..core.errors import ParameterError, beta_from, check_choice, check_int
+from ..core.result import AttrDict
 from .autocorr import equilibration, estimate
 from .kernels_driver import run_group
 from .models import MCModel
@@ -97,7 +98,7 @@ class SamplerState:
         return np.concatenate(s, axis=1) if s else None
 
 
-class MCResult(dict):
+class MCResult(AttrDict):
     """Result of a run; attribute access mirrors keys; ``to_dict()`` is JSON-ready.
 
     Keys: ``model``, ``params``, ``T`` (list if tempering), ``sweeps``, ``burn``,
@@ -106,12 +107,6 @@ class MCResult(dict):
     ``interrupted``, ``seconds``.  ``series`` (not serialised) holds the raw per-sweep
     arrays (chains, sweeps[, temperatures]).
     """
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def to_dict(self):
         from ..core.result import _jsonable

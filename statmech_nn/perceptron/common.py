@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from ..core.quadrature import kink_nodes, legendre
+from ..core.quadrature import H, kink_nodes, legendre, log_cosh, log_H  # noqa: F401 (re-exported)
 
 LOG_SQRT2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -25,15 +25,6 @@ def sign(x):
 def log_phi(x):
     """ln of the standard normal density."""
     return -0.5 * np.asarray(x) ** 2 - LOG_SQRT2PI
-
-
-def log_H(x):
-    """ln H(x), H(x) = int_x^inf Dz, accurate for x -> +inf."""
-    return special.log_ndtr(-np.asarray(x, float))
-
-
-def H(x):
-    return special.ndtr(-np.asarray(x, float))
 
 
 def mills(x):
@@ -96,11 +87,6 @@ def binary_entropy_t(t):
     """S(tanh t) written in t (stable for large |t|): ln(2 cosh t) - t tanh t."""
     at = np.abs(t)
     return at + np.log1p(np.exp(-2 * at)) - t * np.tanh(t)
-
-
-def log_cosh(u):
-    au = np.abs(u)
-    return au + np.log1p(np.exp(-2.0 * au)) - np.log(2.0)
 
 
 def eps_from_overlap(p):
