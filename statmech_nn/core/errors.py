@@ -66,3 +66,9 @@ def beta_from(T=None, beta=None):
         return b
     t = check_range("T", T, lo=0.0, allowed="[0, inf)")
     return math.inf if t == 0.0 else 1.0 / t
+
+
+def temperature(T=None, beta=None):
+    """``{'beta': ..., 'T': ...}`` from exactly one of T or beta (see :func:`beta_from`)."""
+    b = beta_from(T, beta)
+    return {"beta": b, "T": 0.0 if math.isinf(b) else 1.0 / b}

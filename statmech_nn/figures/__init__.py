@@ -6,9 +6,10 @@ README default: the whole catalogue in ~10 min on 2 cores) or 'full' (paper
 settings). Recipes live in ``statmech_nn/figures/recipes_<family>.py``; add the
 module to ``RECIPE_MODULES``.
 """
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..core.plugins import import_registered
 
 SCALES = ("tiny", "quick", "full")
 
@@ -41,12 +42,7 @@ def recipe(name, description):
 
 
 def _load():
-    for mod in RECIPE_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
+    import_registered(RECIPE_MODULES)
 
 
 def recipes():

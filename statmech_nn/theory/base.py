@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.errors import ParameterError, beta_from, check_choice, check_int, check_range
+from ..core.errors import ParameterError, check_choice, check_int, check_range, temperature
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,7 @@ class TheoryModel:
                 continue
             out[p.name] = p.check(v)
         if self.has_temperature:
-            beta = beta_from(params.get("T"), params.get("beta"))
-            out["beta"] = beta
-            out["T"] = 0.0 if np.isinf(beta) else 1.0 / beta
+            out.update(temperature(params.get("T"), params.get("beta")))
         return out
 
     def check_arrays(self, arrays):

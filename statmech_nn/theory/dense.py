@@ -110,10 +110,8 @@ class DenseHebbian(TheoryModel):
             check_range("alpha", out["alpha"], lo=0.0)
             out["gamma"] = float(gamma_from_alpha(out["alpha"], P))
         if require or params.get("T") is not None or params.get("beta") is not None:
-            from ..core.errors import beta_from
-            beta = beta_from(params.get("T"), params.get("beta"))
-            out["beta"] = beta
-            out["T"] = 0.0 if np.isinf(beta) else 1.0 / beta
+            from ..core.errors import temperature
+            out.update(temperature(params.get("T"), params.get("beta")))
         return out
 
     def check_arrays(self, arrays):

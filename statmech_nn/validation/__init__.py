@@ -9,10 +9,11 @@ so the table in the README is what the test suite asserts.
 Checks are registered in ``statmech_nn/validation/checks_<family>.py`` with
 :func:`check`; add the module to ``CHECK_MODULES``.
 """
-import importlib
 import math
 import time
 from dataclasses import dataclass
+
+from ..core.plugins import import_registered
 
 CHECK_MODULES = [
     "statmech_nn.validation.checks_storage",
@@ -71,12 +72,7 @@ def check(name, quantity, source, target, tol, kind="published", family=""):
 
 
 def checks():
-    for mod in CHECK_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
+    import_registered(CHECK_MODULES)
     return dict(_CHECKS)
 
 
