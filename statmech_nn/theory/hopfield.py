@@ -692,6 +692,10 @@ class Hopfield(TheoryModel):
                        "and alpha < ~0.13 the RSB correction to f is below ~1e-9 and x is ill-determined")
         if branch is not None and g["branch"] != branch:
             msg = (msg + "; " if msg else "") + f"no {branch} solution here: solver reached {g['branch']}"
+        if branch == "retrieval" and not g["converged"]:
+            msg = (msg + "; " if msg else "") + (
+                "no retrieval saddle found: (alpha, T) is probably beyond the retrieval spinodal "
+                "T_M(alpha) (see phase_lines('rs')['retrieval_spinodal'])")
         if branch == "paramagnet" and not np.isfinite(be) or (branch == "paramagnet" and be >= 1):
             msg = "the paramagnetic saddle (q = 0) exists only for T > 1"
         res = make_result(self.name, level, pr, ops, g["free_energy"], g["energy"], g["entropy"],
