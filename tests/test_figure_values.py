@@ -19,7 +19,7 @@ def built(tmp_path_factory):
 
     def get(name, stem=None):
         if name not in cache:
-            build(name, outdir=out, scale="tiny")
+            build(name, outdir=out, scale="tiny", cache=False)
             cache[name] = True
         return xr.load_dataset(out / f"{stem or name}.nc")
     return get

@@ -8,16 +8,18 @@ def _run(args):
     if args.action == "clear":
         n = cache.clear()
         out = {"directory": str(cache.cache_dir()), "removed": n}
-        print(json.dumps(out) if args.json else f"removed {n} cached sweep(s) from {out['directory']}")
+        print(json.dumps(out) if args.json else
+              f"removed {n} cached sweep(s)/figure(s) from {out['directory']}")
     else:
         info = cache.info()
         print(json.dumps(info) if args.json else
-              f"{info['directory']}: {info['entries']} sweep(s), {info['bytes'] / 1e6:.2f} MB")
+              f"{info['directory']}: {info['entries']} sweep(s), {info['bytes'] / 1e6:.2f} MB; "
+              f"{info['figure_entries']} figure build(s), {info['figure_bytes'] / 1e6:.2f} MB")
     return 0
 
 
 def register(sub):
-    p = sub.add_parser("cache", help="inspect (info) or empty (clear) the sweep result cache")
+    p = sub.add_parser("cache", help="inspect (info) or empty (clear) the sweep and figure cache")
     p.add_argument("action", choices=["info", "clear"])
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run)

@@ -15,12 +15,16 @@ def _run(args):
     for name in names:
         if name not in allr:
             raise ValueError(f"unknown figure {name!r}; see 'statmech-nn figures --list'")
-    for name in names:
+    from tqdm import tqdm
+    bar = tqdm(names, desc="figures", unit="fig", file=sys.stderr,
+               disable=args.quiet or not sys.stderr.isatty())
+    for name in bar:
+        bar.set_postfix_str(name)
         t0 = time.perf_counter()
-        paths = build(name, outdir=args.outdir, scale=scale, pdf=args.pdf)
+        paths = build(name, outdir=args.outdir, scale=scale, pdf=args.pdf, cache=not args.no_cache)
         if not args.quiet:
-            print(f"{name}: {', '.join(str(p) for p in paths)} ({time.perf_counter() - t0:.1f} s)",
-                  file=sys.stderr)
+            bar.write(f"{name}: {', '.join(str(p) for p in paths)} ({time.perf_counter() - t0:.1f} s)",
+                      file=sys.stderr)
     return 0
 
 
@@ -34,5 +38,7 @@ def register(sub):
     g.add_argument("--tiny", action="store_true", help="smoke-test settings (seconds)")
     p.add_argument("--pdf", action="store_true", help="also write PDF")
     p.add_argument("--outdir", default="figures", help="output directory (default figures/)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or lines")
+    p.add_argument("--no-cache", action="store_true",
+                   help="rebuild even if an identical build is in the cache")
     p.set_defaults(func=_run)

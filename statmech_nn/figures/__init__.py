@@ -51,8 +51,12 @@ def recipes():
     return dict(sorted(_RECIPES.items()))
 
 
-def build(name, outdir="figures", scale="quick", pdf=False):
-    """Build one recipe; returns the list of files written."""
+def build(name, outdir="figures", scale="quick", pdf=False, cache=True):
+    """Build one recipe; returns the list of files written.
+
+    With ``cache`` (default) an identical earlier build (same recipe, scale, package code)
+    is copied from the content-addressed cache instead of recomputed (see ``figures.cache``).
+    """
     from ..core.errors import ParameterError
     allr = recipes()
     if name not in allr:
@@ -61,6 +65,15 @@ def build(name, outdir="figures", scale="quick", pdf=False):
         raise ParameterError(f"scale={scale!r} is not one of {', '.join(SCALES)}")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    from . import cache as fcache
+    k = fcache.key(name, scale, pdf)
+    if cache:
+        hit = fcache.fetch(k, outdir)
+        if hit is not None:
+            return hit
     from . import style
     with style.context(pdf=pdf):
-        return allr[name].fn(outdir, scale)
+        paths = allr[name].fn(outdir, scale)
+    if cache:
+        fcache.store(k, paths)
+    return paths

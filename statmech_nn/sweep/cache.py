@@ -49,12 +49,19 @@ def store(fingerprint, ds):
 def info():
     d = cache_dir()
     files = sorted((d / "sweeps").glob("*.nc")) if (d / "sweeps").is_dir() else []
+    figs = [e for e in (d / "figures").iterdir() if e.is_dir() and not e.name.startswith(".")] \
+        if (d / "figures").is_dir() else []
+    fig_bytes = sum(f.stat().st_size for e in figs for f in e.iterdir() if f.is_file())
     return {"directory": str(d), "entries": len(files),
-            "bytes": int(sum(f.stat().st_size for f in files))}
+            "bytes": int(sum(f.stat().st_size for f in files)),
+            "figure_entries": len(figs), "figure_bytes": int(fig_bytes)}
 
 
 def clear():
-    d = cache_dir() / "sweeps"
-    n = len(list(d.glob("*.nc"))) if d.is_dir() else 0
-    shutil.rmtree(d, ignore_errors=True)
+    """Remove cached sweeps and figures; returns the number of entries removed."""
+    n = 0
+    for sub, pattern in (("sweeps", "*.nc"), ("figures", "[!.]*")):
+        d = cache_dir() / sub
+        n += len(list(d.glob(pattern))) if d.is_dir() else 0
+        shutil.rmtree(d, ignore_errors=True)
     return n

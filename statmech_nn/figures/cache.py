@@ -1,0 +1,73 @@
+"""Content-addressed cache of built figures, so that a repeated catalogue build costs nothing.
+
+Key: SHA-256 of (recipe name, scale, pdf flag, package version, hash of every source file of
+the package). Any change of code or settings gives a new key; recipes are deterministic
+(seeded), so a hit is the file the recipe would write. Entries live in
+``<cache>/figures/<key>/`` (``$STATMECH_NN_CACHE`` or ``~/.cache/statmech_nn``) with a
+``manifest.json``; an entry is written into a temporary directory and renamed, so a build
+killed half-way never leaves a partial entry.
+"""
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def code_hash():
+    h = hashlib.sha256()
+    for f in sorted(PKG.rglob("*.py")):
+        h.update(str(f.relative_to(PKG)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def key(name, scale, pdf):
+    from .. import __version__
+    spec = {"recipe": name, "scale": scale, "pdf": bool(pdf), "version": __version__,
+            "code": code_hash()}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _root():
+    from ..sweep.cache import cache_dir
+    return cache_dir() / "figures"
+
+
+def fetch(k, outdir):
+    """Copy a cached entry into ``outdir``; returns the paths, or None on a miss."""
+    entry = _root() / k
+    try:
+        names = json.loads((entry / "manifest.json").read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not all((entry / n).is_file() for n in names):
+        return None
+    out = []
+    for n in names:
+        shutil.copyfile(entry / n, Path(outdir) / n)
+        out.append(Path(outdir) / n)
+    return out
+
+
+def store(k, paths):
+    """Store the files a recipe wrote (best effort: a read-only cache never fails a build)."""
+    root = _root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+        for p in paths:
+            shutil.copyfile(p, tmp / Path(p).name)
+        (tmp / "manifest.json").write_text(json.dumps({"files": [Path(p).name for p in paths]}))
+        if (root / k).exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, root / k)
+    except OSError:
+        return False
+    return True
