@@ -43,16 +43,17 @@ def mc_points(ax, x, mean, err, **kw):
 
 def caption(fig, text):
     """Convention/caption line under the axes."""
-    fig.text(0.01, 0.005, text, fontsize=7, color="0.3", ha="left", va="bottom", wrap=True)
+    # below the figure's bottom edge: save() uses bbox_inches="tight", so it never overlaps a label
+    fig.text(0.01, -0.01, text, fontsize=7, color="0.3", ha="left", va="top", wrap=True)
 
 
 def save(fig, outdir, name):
     """Write ``name.png`` (and ``name.pdf`` with --pdf); returns the paths."""
     paths = [outdir / f"{name}.png"]
-    fig.savefig(paths[0])
+    fig.savefig(paths[0], bbox_inches="tight", pad_inches=0.08)
     if _STATE["pdf"]:
         paths.append(outdir / f"{name}.pdf")
-        fig.savefig(paths[1])
+        fig.savefig(paths[1], bbox_inches="tight", pad_inches=0.08)
     plt.close(fig)
     return paths
 
