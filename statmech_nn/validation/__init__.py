@@ -78,7 +78,7 @@ def checks():
 
 def markdown(rows):
     """The README validation table."""
-    out = ["| check | quantity | source | reference | ours | |error| | tol | |",
+    out = ["| check | quantity | source | reference | ours | abs. error | tol | result |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| `{r['name']}` | {r['quantity']} | {r['source']} | {r['target']:.10g} | "

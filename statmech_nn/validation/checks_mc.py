@@ -41,7 +41,7 @@ def _sk():
     return _z(o["mean"], o["err"], ex["energy"])
 
 
-@check("mc_hopfield_mattis_vs_coupling", "Hopfield N=64, K=5: |E_Mattis - E_coupling| after 300 sweeps",
+@check("mc_hopfield_mattis_vs_coupling", "Hopfield N=64, K=5: abs(E_Mattis - E_coupling) after 300 sweeps",
        "cross-check: two representations, same seed, bitwise-identical trajectories", 0.0, 0.0,
        kind="cross-check", family=FAM)
 def _hop():
