@@ -12,19 +12,9 @@ import json
 import os
 import shutil
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
-PKG = Path(__file__).resolve().parents[1]
-
-
-@lru_cache(maxsize=1)
-def code_hash():
-    h = hashlib.sha256()
-    for f in sorted(PKG.rglob("*.py")):
-        h.update(str(f.relative_to(PKG)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+from ..core.provenance import code_hash
 
 
 def key(name, scale, pdf):

@@ -3,7 +3,8 @@
 A finished sweep is stored as ``<cache>/sweeps/<fingerprint>.nc`` where the
 fingerprint is the SHA-256 of the sweep specification: model (or function and its
 source), level, branch, continuation, axes values, fixed parameters, solver settings,
-block layout, seed and package version. The cache directory is ``$STATMECH_NN_CACHE``
+block layout, seed, package version and a hash of the package's source code (so an
+edited package never serves results of older code). The cache directory is ``$STATMECH_NN_CACHE``
 or ``~/.cache/statmech_nn``. A cached entry that is unreadable or whose stored
 fingerprint differs is reported (ParameterError), never used.
 """

@@ -78,6 +78,7 @@ class Sweep:
     # ---- identity -------------------------------------------------------------------
     def _spec(self):
         from .. import __version__
+        from ..core.provenance import code_hash
         spec = dict(self.task.identity())
         spec.update(
             dims={k: [float(x) if np.asarray(v).dtype.kind in "iuf" else str(x) for x in v]
@@ -86,6 +87,7 @@ class Sweep:
             fixed={k: (float(v) if isinstance(v, (int, float)) else str(v)) for k, v in self.fixed.items()},
             block_points=self.block_points,
             package_version=__version__,
+            code=code_hash(),   # editing the package never serves stale cached results
         )
         return spec
 
