@@ -11,6 +11,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import threading
+import warnings
 
 from ..core.errors import ParameterError
 
@@ -88,17 +89,29 @@ class ProcessExecutor(SerialExecutor):
             self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
             # all workers are launched at the first submit (spawn context): do it now,
             # while the worker environment is in place
-            list(self.pool.map(_noop, range(self.workers)))
+            try:
+                list(self.pool.map(_noop, range(self.workers)))
+            except cf.process.BrokenProcessPool:
+                # typical cause: a script without an ``if __name__ == "__main__":`` guard (spawned
+                # workers re-import the main module) or code fed on stdin. Results do not depend
+                # on the executor, so running serially is safe; say so once.
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = False
+                warnings.warn("the process pool could not start (put sweeps of a script under "
+                              "`if __name__ == \"__main__\":`, or pass executor='serial'); "
+                              "running this sweep serially", RuntimeWarning, stacklevel=4)
 
     def submit(self, fn, *args):
         if self.pool is None:
             self._start()
+        if self.pool is False:
+            return SerialExecutor.submit(self, fn, *args)
         return self.pool.submit(fn, *args)
 
     def close(self):
-        if self.pool is not None:
+        if self.pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        self.pool = None
 
 
 def _set_worker_env(parent_pid=None):
