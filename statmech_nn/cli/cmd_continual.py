@@ -3,6 +3,7 @@
 Examples::
 
     statmech-nn continual --method vcl --tasks synthetic --quick --json
+    statmech-nn continual --method ewc --tasks permuted-digits --n-tasks 5 --json
     statmech-nn continual --method meta --meta 1.35 --tasks permuted-mnist --n-tasks 10 \\
         --data-dir ~/data --out pmnist_meta.nc
 """
@@ -16,6 +17,8 @@ PRESETS = {
                                                                 n_test=2000)),
                   dict(hidden=(64, 64), epochs=3, batch_size=50,
                        stream=dict(n_in=64, n_train=2000, n_test=1000))),
+    "digits": (dict(hidden=(256, 256), epochs=5, batch_size=50, stream=dict()),
+               dict(hidden=(64, 64), epochs=2, batch_size=50, stream=dict())),
     "mnist": (dict(hidden=(512, 512), epochs=5, stream=dict()),
               dict(hidden=(256, 256), epochs=2, stream=dict(n_train=10000, n_test=2000))),
 }
@@ -32,12 +35,13 @@ def _hidden(text):
 def _run(args):
     from ..core.errors import ParameterError, check_range
     from ..deepcl import make_stream, run_continual, save_netcdf
-    preset = PRESETS["synthetic" if args.tasks == "synthetic" else "mnist"][1 if args.quick else 0]
+    kind = {"synthetic": "synthetic", "permuted-digits": "digits"}.get(args.tasks, "mnist")
+    preset = PRESETS[kind][1 if args.quick else 0]
     skw = dict(preset["stream"])
     if args.n_train is not None:
         skw["n_train"] = args.n_train
-    if args.tasks == "synthetic" and args.data_dir is not None:
-        raise ParameterError("--data-dir is not used by --tasks synthetic")
+    if args.tasks in ("synthetic", "permuted-digits") and args.data_dir is not None:
+        raise ParameterError(f"--data-dir is not used by --tasks {args.tasks}")
     opts = dict(hidden=_hidden(args.hidden) if args.hidden else preset["hidden"],
                 epochs=args.epochs if args.epochs is not None else preset["epochs"])
     if "batch_size" in preset:
@@ -107,7 +111,8 @@ def register(sub):
                    help="number of tasks (default: 5; mnist-fashion: 2)")
     p.add_argument("--data-dir", dest="data_dir", default=None,
                    help="directory with the MNIST / Fashion-MNIST IDX files "
-                        "(default $STATMECH_NN_DATA, then ~/.cache/statmech_nn); never downloads")
+                        "(default $STATMECH_NN_DATA, then ~/.cache/statmech_nn); never downloads; "
+                        "permuted-digits uses scikit-learn's bundled 8x8 digits instead")
     p.add_argument("--meta", type=float, default=None, help="metaplasticity m (method meta; "
                    "default 1.35; 0 = plain binarised network)")
     p.add_argument("--epochs", type=int, default=None, help="epochs per task")
@@ -131,7 +136,7 @@ def register(sub):
                    help="training examples per task (subset; default all / preset)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true",
-                   help="small settings (synthetic: seconds; MNIST: minutes)")
+                   help="small settings (synthetic, permuted-digits: seconds; MNIST: minutes)")
     p.add_argument("--out", default=None, help="write per-epoch accuracies to this netCDF file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")

@@ -1,6 +1,6 @@
 """Continual learning in multilayer binary networks: variational field-space learning (vcl)
 vs metaplasticity (meta), EWC and plain training, on task streams (synthetic, permuted MNIST,
-MNIST -> Fashion-MNIST, split MNIST). See docs/deepcl.md.
+MNIST -> Fashion-MNIST, split MNIST, permuted 8x8 digits). See docs/deepcl.md.
 
 Quick start::
 
@@ -11,6 +11,6 @@ Quick start::
 """
 from .nets import Adam, AdamMeta, BinaryNet, FieldNet  # noqa: F401
 from .streams import (STREAMS, Stream, Task, make_stream, mnist_fashion,  # noqa: F401
-                      permuted_mnist, split_mnist, synthetic_stream, validate_tasks)
+                      permuted_digits, permuted_mnist, split_mnist, synthetic_stream, validate_tasks)
 from .train import (METHODS, ContinualResult, beta_schedule, method_defaults,  # noqa: F401
                     run_continual, save_netcdf)

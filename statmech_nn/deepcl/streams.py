@@ -13,6 +13,10 @@
   shared by its train and test sets; pixels scaled to [0, 1]. The permuted inputs are
   :class:`PermutedView` objects (permuted on access; one shared copy of the images).
 * ``mnist_fashion``: MNIST then Fashion-MNIST (n_tasks = 2).
+* ``permuted_digits``: scikit-learn's bundled 8x8 digits (1797 images, 64 inputs, no download;
+  optional extra ``digits``), a seeded stratified train/test split, one fixed seeded pixel
+  permutation per task with task 1 the identity; pixels scaled to [0, 1] (values 0..16 / 16),
+  as for the MNIST streams. A small real-data stand-in where MNIST is not available.
 * ``split_mnist``: digit pairs (0,1), (2,3), ..., one task per pair, shared two-unit head
   (label = digit - 2t: the "domain-incremental" protocol), n_tasks <= 5.
 
@@ -23,11 +27,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.errors import ParameterError, check_int
+from ..core.errors import ParameterError, check_int, check_range
 from ..data.idx import load_mnist
 
-STREAMS = ("synthetic", "permuted-mnist", "mnist-fashion", "split-mnist")
-DEFAULT_TASKS = {"synthetic": 5, "permuted-mnist": 5, "mnist-fashion": 2, "split-mnist": 5}
+STREAMS = ("synthetic", "permuted-mnist", "mnist-fashion", "split-mnist", "permuted-digits")
+DEFAULT_TASKS = {"synthetic": 5, "permuted-mnist": 5, "mnist-fashion": 2, "split-mnist": 5,
+                 "permuted-digits": 5}
+DIGITS_EXTRA = 'pip install -e ".[digits]"'   # scikit-learn, for the permuted-digits stream
 
 
 class PermutedView:
@@ -226,6 +232,57 @@ def split_mnist(n_tasks=5, data_dir=None, seed=0, n_train=None, n_test=None):
     return Stream("split-mnist", tasks, source="MNIST (IDX files)")
 
 
+def load_digits_arrays():
+    """scikit-learn's bundled 8x8 digits as (float32 images in [0, 1], shape (1797, 64); int64
+    labels). The data ship inside the scikit-learn wheel: nothing is downloaded."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ParameterError("the permuted-digits stream needs scikit-learn (the 8x8 digits ship "
+                             f"with it); install the optional extra: {DIGITS_EXTRA}") from None
+    d = load_digits()
+    x = (np.asarray(d.data, dtype=np.float32) / 16.0)        # pixel values 0..16 -> [0, 1]
+    return x, np.asarray(d.target, dtype=np.int64)
+
+
+def permuted_digits(n_tasks=5, data_dir=None, seed=0, n_train=None, n_test=None,
+                    test_fraction=0.3):
+    """Permuted 8x8 digits: a seeded stratified split (``test_fraction`` of each class held out),
+    then one fixed seeded permutation of the 64 pixels per task, task 1 the identity.
+    Seeds: child 0 of ``SeedSequence(seed)`` draws the split (and any subsets), child ``t``
+    (t >= 1) the permutation of task ``t + 1``; the first tasks do not depend on ``n_tasks``.
+
+    ``data_dir`` is accepted for a uniform signature and must be None (the data come with
+    scikit-learn). ``n_train`` / ``n_test`` take seeded subsets of the split.
+    """
+    n_tasks = check_int("n_tasks", n_tasks, lo=1)
+    if data_dir is not None:
+        raise ParameterError("--data-dir is not used by --tasks permuted-digits (the 8x8 digits "
+                             "ship with scikit-learn)")
+    check_range("test_fraction", test_fraction, lo=0.0, hi=1.0, lo_open=True, hi_open=True,
+                allowed="(0, 1)")
+    x, y = load_digits_arrays()
+    # child 0: the split and subsets; child t: task t + 1's permutation. Spawned children do
+    # not depend on how many are spawned, so a longer stream extends a shorter one.
+    ss = _seeds(seed, max(n_tasks, 1))
+    rng = np.random.default_rng(ss[0])
+    test = np.zeros(len(y), dtype=bool)
+    for c in np.unique(y):                                   # stratified seeded split
+        idx = np.flatnonzero(y == c)
+        k = max(1, int(round(test_fraction * len(idx))))
+        test[rng.choice(idx, k, replace=False)] = True
+    xtr, ytr = _subset(x[~test], y[~test], n_train, rng)
+    xte, yte = _subset(x[test], y[test], n_test, rng)
+    tasks = []
+    for t in range(n_tasks):
+        perm = (np.arange(x.shape[1]) if t == 0
+                else np.random.default_rng(ss[t]).permutation(x.shape[1]))
+        tasks.append(Task(f"pdigits-{t + 1}", xtr[:, perm], ytr, xte[:, perm], yte, 10))
+    return Stream("permuted-digits", tasks,
+                  source="scikit-learn 8x8 digits (bundled, no download)",
+                  meta=dict(n_train=len(ytr), n_test=len(yte), test_fraction=test_fraction))
+
+
 def make_stream(name, n_tasks=None, seed=0, data_dir=None, **kw):
     """Build a stream by name (see STREAMS); ``n_tasks=None`` uses the stream's default."""
     if name not in STREAMS:
@@ -235,5 +292,5 @@ def make_stream(name, n_tasks=None, seed=0, data_dir=None, **kw):
     if name == "synthetic":
         return synthetic_stream(n_tasks=n_tasks, seed=seed, **kw)
     fn = {"permuted-mnist": permuted_mnist, "mnist-fashion": mnist_fashion,
-          "split-mnist": split_mnist}[name]
+          "split-mnist": split_mnist, "permuted-digits": permuted_digits}[name]
     return fn(n_tasks=n_tasks, data_dir=data_dir, seed=seed, **kw)
