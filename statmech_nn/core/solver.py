@@ -132,13 +132,18 @@ def continuation(solve_one, path, x0):
     return out
 
 
-def bisect(pred, lo, hi, tol=1e-10, maxiter=200):
+def bisect(pred, lo, hi, tol=1e-10, maxiter=200, bracket=False, plo=None):
     """Boundary of a predicate on [lo, hi]: pred(lo) != pred(hi) required.
 
-    Returns the midpoint of the final bracket, of width <= tol."""
-    plo, phi = pred(lo), pred(hi)
-    if plo == phi:
-        raise ValueError(f"no sign change of the predicate on [{lo}, {hi}]")
+    Returns the midpoint of the final bracket, of width <= tol, or the bracket
+    ``(lo, hi)`` itself with ``bracket=True`` (hi is then on pred(hi)'s side).
+    Pass ``plo`` = pred(lo) when the caller has already evaluated both ends (the
+    check of pred(hi) is then the caller's), to avoid repeating costly calls.
+    """
+    if plo is None:
+        plo, phi = pred(lo), pred(hi)
+        if plo == phi:
+            raise ValueError(f"no sign change of the predicate on [{lo}, {hi}]")
     for _ in range(maxiter):
         if hi - lo <= tol:
             break
@@ -147,4 +152,4 @@ def bisect(pred, lo, hi, tol=1e-10, maxiter=200):
             lo = mid
         else:
             hi = mid
-    return 0.5 * (lo + hi)
+    return (lo, hi) if bracket else 0.5 * (lo + hi)

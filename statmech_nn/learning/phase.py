@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..core.solver import bisect
 from ..theory import get_model
 from . import laws as L
 from .theory import tau_c
@@ -105,14 +106,7 @@ def r_min_unsupervised(P, b, alpha, rho, N):
         return math.inf
     if excess(lo) <= 0:
         return 0.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if excess(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-12:
-            break
+    _, hi = bisect(lambda lr: excess(lr) > 0, lo, hi, tol=1e-12, maxiter=200, bracket=True, plo=True)
     return math.exp(hi)
 
 
@@ -143,14 +137,7 @@ def r_min_supervised(P, b, alpha, M, N, c=3.0):
         return math.inf
     if ok(lo):
         return 0.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-        if hi - lo < 1e-6:
-            break
+    _, hi = bisect(ok, lo, hi, tol=1e-6, maxiter=60, bracket=True, plo=False)
     return math.exp(hi)
 
 
