@@ -167,25 +167,31 @@ def rs_map_m0(x, p):
     return a["Ec"][None]
 
 
-def rs_free_energy(m, c, alpha, beta):
-    """f_RS(m, c) with r at its stationary value (see the module docstring)."""
-    m, c, alpha, beta = _arr(m, c, alpha, beta)
-    a = rs_averages(m, c, alpha, beta)
-    fin = np.isfinite(beta)
-    binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+def _rs_f(m, alpha, binv, a):
+    """f_RS from the averages ``a`` of :func:`rs_averages` (r at its stationary value)."""
     D, q, r, c = a["D"], a["q"], a["r"], a["c"]
     return (alpha / 2 + m * m / 2 + alpha / 2 * binv * np.log(D) - alpha / 2 * q / D
             + alpha / 2 * r * c - a["Eg"])
+
+
+def _binv(beta):
+    fin = np.isfinite(beta)
+    return fin, np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+
+
+def rs_free_energy(m, c, alpha, beta):
+    """f_RS(m, c) with r at its stationary value (see the module docstring)."""
+    m, c, alpha, beta = _arr(m, c, alpha, beta)
+    return _rs_f(m, alpha, _binv(beta)[1], rs_averages(m, c, alpha, beta))
 
 
 def rs_thermo(m, c, alpha, beta):
     """f, e, s, replicon and (q, r) at an RS saddle (m, c)."""
     m, c, alpha, beta = _arr(m, c, alpha, beta)
     a = rs_averages(m, c, alpha, beta)
-    fin = np.isfinite(beta)
-    binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
+    fin, binv = _binv(beta)
     D, q, r, c = a["D"], a["q"], a["r"], a["c"]
-    f = alpha / 2 + m * m / 2 + alpha / 2 * binv * np.log(D) - alpha / 2 * q / D + alpha / 2 * r * c - a["Eg"]
+    f = _rs_f(m, alpha, binv, a)
     e = alpha / 2 - m * m / 2 - alpha / 2 * (1.0 - c * c * binv) / D ** 2
     with np.errstate(invalid="ignore"):
         s = np.where(fin, np.where(fin, beta, 0.0) * (e - f), -alpha / 2 * (np.log(D) + c / D))
