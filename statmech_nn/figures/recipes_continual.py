@@ -76,7 +76,6 @@ def continual_nets(outdir, scale):
     M = ds.sizes["learner"]
     T, E = ds.sizes["task"], ds.attrs["epochs_per_task"]
     fig, axes = style.new(2, M, figsize=(2.1 * M + 0.6, 5.8), sharey="row")
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))     # room for the caption
     gs = axes[1, 0].get_gridspec()
     for ax in axes[1, :]:
         ax.remove()

@@ -16,24 +16,6 @@ _CAP = {"tiny": dict(P_rs=[4, 6, 8, 10], P_rsb=[4]),
         "full": dict(P_rs=list(range(4, 21, 2)), P_rsb=list(range(4, 17, 2)))}
 
 
-def _room_for_caption(fig, frac=0.1):
-    """Keep the caption line(s) below the axes with constrained layout."""
-    try:
-        fig.get_layout_engine().set(rect=(0, frac, 1, 1 - frac))
-    except Exception:  # older matplotlib: no layout-engine rect
-        fig.subplots_adjust(bottom=0.2)
-
-
-def _line_vars(lines, level):
-    out = {}
-    for key, val in lines.items():
-        if isinstance(val, dict) and "alpha" in val:
-            dim = f"{level}_{key}_point"
-            out[f"{level}_{key}_alpha"] = xr.DataArray(np.asarray(val["alpha"]), dims=dim)
-            out[f"{level}_{key}_T"] = xr.DataArray(np.asarray(val["T"]), dims=dim)
-    return out
-
-
 def _poly(ax, a, T, color, label=None):
     """Shade the region between a line (alpha(T), ordered from T = 0 to alpha = 0) and the axes."""
     if len(a) < 2:
@@ -54,7 +36,6 @@ def dense_phase_diagram(outdir, scale):
                      rsb_retrieval=cfg["rsb_retrieval"])
     cap_rb = DenseHebbian().capacity(level="1rsb", P=P) if scale != "tiny" else None
     fig, ax = style.new(figsize=(7.6, 4.8))
-    _room_for_caption(fig)
     amax = 1.6 * rs["retrieval_spinodal"]["alpha"].max()
     Tmax = 1.25 * max(rs["retrieval_spinodal"]["T"].max(), np.interp(amax, rb["spin_glass_dynamic"]["alpha"],
                                                                      rb["spin_glass_dynamic"]["T"]))
@@ -94,7 +75,7 @@ def dense_phase_diagram(outdir, scale):
     note = "" if cfg["rsb_retrieval"] else " [tiny: 1RSB retrieval lines omitted; shading of R from RS]"
     style.caption(fig, CONV + " Shading: 1RSB phases (R metastable: violet)." + note)
     paths = style.save(fig, outdir, "dense-phase-diagram")
-    ds = xr.Dataset({**_line_vars(rs, "rs"), **_line_vars(rb, "1rsb")},
+    ds = xr.Dataset({**style.line_vars(rs, "rs"), **style.line_vars(rb, "1rsb")},
                     attrs={"model": "dense-hebbian", "P": P, "convention": CONV, "scale": scale,
                            "b_rs_sg": rs["glass_constants"]["b_rs_sg"], "b_s": rs["glass_constants"]["b_s"],
                            "b_d": rs["glass_constants"]["b_d"],
@@ -111,7 +92,6 @@ def capacity_vs_P(outdir, scale):
     rs = [rs_capacity(P) for P in cfg["P_rs"]]
     rb = [rsb_capacity(P) for P in cfg["P_rsb"]]
     fig, ax = style.new(figsize=(5.6, 4.4))
-    _room_for_caption(fig)
     ax.plot(cfg["P_rs"], [d["tau_c"] for d in rs], "o-", color="C0", label="RS spinodal alpha_c (P-1)!")
     ax.plot(cfg["P_rs"], [d["tau_th"] for d in rs], "s-", color="C2", ms=3.5, label="RS R = SG crossing")
     ax.plot(cfg["P_rsb"], [d["tau_c"] for d in rb], "o--", color="C0", mfc="none", label="1RSB spinodal")

@@ -31,7 +31,6 @@ def perceptron_task1(outdir, scale):
     th = sweep_alpha(s["theory"], T_FIELD)
     sg = np.array([_sgd_task1(a, s["N"], s["seeds"], s["epochs"]) for a in s["sgd"]])
     fig, ax = style.new()
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
     ax.plot(s["theory"], [o["generalization_error"] for o in th], **style.THEORY["rs"], label="RS theory, sign(m)")
     ax.plot(s["theory"], [o["eps_mean"] for o in th], ls=":", label="RS theory, mean vector")
     style.mc_points(ax, s["sgd"], sg[:, 0], sg[:, 1], label=f"Adam on fields, N={s['N']}")
@@ -89,7 +88,6 @@ def continual_eps(outdir, scale):
                 if a2 > 0:
                     sg[gi, ri, ai], sge[gi, ri, ai] = _sgd_continual(s, g, r0, a2)
     fig, axes = style.new(1, len(s["gamma"]), figsize=(8.4, 3.6), sharey=True)
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
     for gi, g in enumerate(s["gamma"]):
         ax = axes[gi]
         for ri, r0 in enumerate(s["r0"]):
@@ -135,7 +133,6 @@ def continual_learning_curves(outdir, scale):
             eps[li, sd] = train_continual(s["N"], s["alphas"], r0=0.0, gamma=1.0, epochs=E, lr=0.05,
                                           batch=64, seed=sd, **kw)["eps"]
     fig, axes = style.new(1, 2, figsize=(8.4, 3.4), sharey=True)
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
     ep = np.arange(2 * E + 1)
     for ti in range(2):
         for li, (name, _) in enumerate(LEARNERS):
@@ -171,7 +168,6 @@ def franz_parisi(outdir, scale):
     s = S4[scale]
     nst = len(s["storage"])
     fig, axes = style.new(1, 2 if nst else 1, figsize=(8.4, 3.4) if nst else None)
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
     axes = np.atleast_1d(axes)
     Vt = np.array([[teacher_fp(a, p)["V"] for p in s["p"]] for a in s["teacher"]])
     for i, a in enumerate(s["teacher"]):
@@ -230,7 +226,6 @@ def perceptron_teacher_mc(outdir, scale):
                           measure_every=10)
             eps_mc[i, k] = eps_from_overlap(r["R"].mean())
     fig, ax = style.new()
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
     ax.plot(s["theory"], [r.generalization_error for r in th1], **style.THEORY["rs"], label=f"RS, T = {T:g}")
     e0 = np.array([r.generalization_error if r.branch == "poor" else np.nan for r in th0])
     e1p = np.array([r.generalization_error if r.branch == "poor" else np.nan for r in th1p])

@@ -13,23 +13,6 @@ _CFG = {"tiny": dict(n=3, T_rsb=[0.0], n_at=3),
         "full": dict(n=30, T_rsb=list(np.linspace(0.0, 0.6, 7)), n_at=20)}
 
 
-def _room_for_caption(fig, frac=0.12):
-    try:
-        fig.get_layout_engine().set(rect=(0, frac, 1, 1 - frac))
-    except Exception:  # older matplotlib
-        fig.subplots_adjust(bottom=0.22)
-
-
-def _line_vars(lines, level):
-    out = {}
-    for key, val in lines.items():
-        if isinstance(val, dict) and "alpha" in val:
-            dim = f"{level}_{key}_point"
-            out[f"{level}_{key}_alpha"] = xr.DataArray(np.asarray(val["alpha"], float), dims=dim)
-            out[f"{level}_{key}_T"] = xr.DataArray(np.asarray(val["T"], float), dims=dim)
-    return out
-
-
 def _region(ax, a, T, color, label):
     """Shade {alpha < a(T)} for a line given as alpha(T) (may be re-entrant in alpha)."""
     ok = np.isfinite(a) & np.isfinite(T)
@@ -57,7 +40,6 @@ def hopfield_phase_diagram(outdir, scale):
     cap_rb = rb.get("retrieval_spinodal", {}).get("alpha_T0_1rsb") or hop.capacity("1rsb").alpha_c
 
     fig, ax = style.new(figsize=(6.4, 4.6))
-    _room_for_caption(fig)
     amax, Tmax = 0.2, 1.5
     sg = rs["spin_glass"]
     a_sg = np.linspace(0, amax, 200)
@@ -89,9 +71,9 @@ def hopfield_phase_diagram(outdir, scale):
     paths = style.save(fig, outdir, "hopfield-phase-diagram")
 
     data = {}
-    data.update(_line_vars(rs, "rs"))
-    data.update(_line_vars({"at_retrieval": at}, "rs"))
-    data.update(_line_vars(rb, "1rsb"))
+    data.update(style.line_vars(rs, "rs"))
+    data.update(style.line_vars({"at_retrieval": at}, "rs"))
+    data.update(style.line_vars(rb, "1rsb"))
     ds = xr.Dataset(data, attrs={"model": "hopfield", "convention": CONVENTION,
                                  "alpha_c_rs": float(cap_rs), "alpha_c_1rsb": float(cap_rb),
                                  "scale": scale, "note": "lines found by root finding, no grid scan"})
