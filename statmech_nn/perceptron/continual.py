@@ -299,14 +299,11 @@ def continual_chain(alphas, r0, gamma, T, gamma1=0.0, step=0.5):
     beta = 1.0 / float(T)
     if not math.isfinite(beta) or beta <= 0:
         raise ParameterError("T must be in (0, inf) for continual_chain")
-    t1, _ = Continual().task1(alphas[0], beta, gamma1)
+    t1, conv1 = Continual().task1(alphas[0], beta, gamma1)
     tj, W = reference_atoms(t1["q_hat"], t1["r_hat"], t1["Q_hat"], beta * gamma1)
     atoms = (tj, W, np.ones((tj.size, 1)))
     res = [dict(task=1, q=t1["q"], R=t1["R"], Q=t1["Q"], p=[t1["p"]],
-                eps=[t1["generalization_error"]], converged=True)]
-    if len(alphas) > 1:
-        # next reference: the task-1 Gibbs sample, on the t grid (already the atoms)
-        pass
+                eps=[t1["generalization_error"]], converged=conv1)]
     kappa = beta * gamma
     for k, a in enumerate(alphas[1:], start=2):
         ex = _expand(atoms, r0)

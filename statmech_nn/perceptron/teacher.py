@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, beta_from
 from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
@@ -248,12 +248,22 @@ def transition_alpha(T, lo=0.5, hi=None):
     ``capacity()['alpha_c']``. ``hi`` defaults to the largest alpha (step 0.1) at which the poor
     branch still exists."""
     m = PerceptronTeacher()
-    phi = lambda a: -m.solve(alpha=a, T=T, branch="poor").free_energy * (math.inf if T == 0 else 1.0 / T)
+    beta = beta_from(T=T)
     if T == 0:
         return m.capacity()["alpha_c"]
+
+    def poor(a):
+        r = m.solve(alpha=a, T=T, branch="poor")
+        return r if (r.converged and r.branch == "poor") else None
+
+    def phi(a):
+        r = poor(a)
+        if r is None:
+            raise RuntimeError(f"the poor branch is not available (converged) at alpha={a}, T={T}")
+        return -r.free_energy * beta
     if hi is None:
         a = lo
-        while m.solve(alpha=a + 0.1, T=T, branch="poor").branch == "poor" and a < 50:
+        while poor(a + 0.1) is not None and a < 50:
             a += 0.1
         hi = a
     if phi(hi) > 0:

@@ -75,7 +75,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, beta_from
 from ..core.quadrature import expect, kink_nodes, log_Phi, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
@@ -827,16 +827,19 @@ def _solve_fixed_m_rs(m, beta, x0):
     return r.x, r.converged
 
 
-def _spinodal_rs(T, x_prev=None):
+def _spinodal_rs(T):
     """alpha_M(T) = max_m alpha(m; T) on the RS retrieval branch (fold of the branch).
 
     A batched solve on a coarse m grid brackets the maximum; a bounded scalar
-    maximisation (warm-started) refines it. Returns (alpha_M, m at the fold, x)."""
-    beta = math.inf if T == 0 else 1.0 / T
+    maximisation (warm-started) refines it. Returns (alpha_M, m at the fold, x), with
+    alpha_M = m = NaN where no retrieval saddle converged at this T."""
+    beta = beta_from(T=T)
     ms = np.linspace(0.02, 0.998, 50) if T > 0 else np.linspace(0.9, 0.998, 20)
     x, ok = _solve_fixed_m_rs(ms, beta, np.array([0.05, 0.05]))
     al = np.where(ok & (x[0] > 0), x[0], 0.0)
     k = int(np.argmax(al))
+    if al[k] <= 0.0:
+        return math.nan, math.nan, x[:, k]
     lo, hi = ms[max(k - 1, 0)], ms[min(k + 1, ms.size - 1)]
     state = {"x": x[:, k].copy()}
 
@@ -847,11 +850,13 @@ def _spinodal_rs(T, x_prev=None):
         state["x"] = xx[:, 0]
         return -xx[0, 0]
     opt = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
+    if opt.fun >= 0.0:
+        return math.nan, math.nan, state["x"]
     return -opt.fun, opt.x, state["x"]
 
 
 def _f_branch(model, level, branch, alpha, T, init=None, fallback=True):
-    beta = math.inf if T == 0 else 1.0 / T
+    beta = beta_from(T=T)
     if level == "rs" or branch == "paramagnet":
         r = model._rs_batch(branch, np.array([alpha]), np.array([beta]))
     else:
@@ -892,15 +897,17 @@ def _phase_lines(model, level, n, lines=None, T_values=None):
         for a in al:
             def lam_minus_1(T):
                 r = _f_branch(model, "rs", "paramagnet", a, T)
+                if not r["converged"]:
+                    raise RuntimeError(f"paramagnetic saddle unavailable at alpha={a}, T={T}")
                 return r["replicon"] - 1.0
             Tg.append(optimize.brentq(lam_minus_1, 1.0 + 1e-9, 3.0, xtol=1e-13) if a > 0 else 1.0)
         out["spin_glass"] = {"alpha": al, "T": np.array(Tg), "exact_T": 1.0 + np.sqrt(al)}
     Ts = np.linspace(0.0, 0.95, n) if T_values is None else np.asarray(T_values, float)
     spin = None
     if lines & {"retrieval_spinodal", "retrieval_global"}:
-        aM, mM, x = [], [], None
+        aM, mM = [], []
         for T in Ts:
-            a, m, x = _spinodal_rs(T, x)
+            a, m, _ = _spinodal_rs(T)
             aM.append(a)
             mM.append(m)
         spin = {"alpha": np.array(aM), "T": Ts.copy(), "m": np.array(mM)}
@@ -933,14 +940,17 @@ def _phase_lines(model, level, n, lines=None, T_values=None):
                 ag.append(math.nan)
         out["retrieval_global"] = {"alpha": np.array(ag), "T": Ts.copy()}
     if "at_retrieval" in lines and level == "rs":
-        ac = alpha_of_y_rs(optimize.minimize_scalar(lambda y: -alpha_of_y_rs(y)[0],
-                                                    bracket=(1.0, 1.8, 3.0)).x)[0]
+        ac = _capacity_rs().alpha_c
         al = np.linspace(ac / n, ac * (1 - 1e-3), n)
         Tat = []
         for a in al:
             def lam(T):
                 r = _f_branch(model, "rs", "retrieval", a, T)
-                return (r["replicon"] - 1.0) if r["branch"] == "retrieval" else -1.0
+                if r["branch"] != "retrieval":
+                    return -1.0
+                if not r["converged"]:
+                    raise ValueError(f"retrieval saddle not converged at alpha={a}, T={T}")
+                return r["replicon"] - 1.0
             try:
                 Tat.append(optimize.brentq(lam, 1e-7, 0.3, xtol=1e-10))
             except ValueError:

@@ -751,6 +751,8 @@ def pspin_glass_constants(P):
     E0, prm0 = _scaled(P, np.full(3, np.inf))
     s = solve_rsb0(E0, prm0, np.zeros(3), np.array([0.0, 0.3, 0.6]), np.array([1.0, 1.0, 1.0]))
     ok = s["converged"] & (s["y"] > 1e-6)
+    if not ok.any():
+        raise RuntimeError(f"pure {P}-spin glass: no 1RSB ground state converged from any start")
     i = int(np.argmin(np.where(ok, -s["energy"], np.inf)))
     out["e_1rsb"], out["q0_1rsb"], out["y_1rsb"] = float(s["energy"][i]), float(s["q0"][i]), float(s["y"][i])
     return out

@@ -122,6 +122,8 @@ class SK(TheoryModel):
         def unstable(T):
             prm = self._prm(1.0 / T, h)
             s = solve_rs(self.engine, prm, np.zeros(1), np.array([0.5]))
+            if not s["converged"][0]:
+                raise RuntimeError(f"SK RS saddle not converged at T={T}, h={h} (AT line search)")
             return bool(s["replicon"][0] > 1.0)
         return bisect(unstable, 1e-3, 1.0, tol=1e-9)
 
