@@ -7,9 +7,10 @@ Examples::
     statmech-nn continual --method meta --meta 1.35 --tasks permuted-mnist --n-tasks 10 \\
         --data-dir ~/data --out pmnist_meta.nc
 """
-import json
 
 import numpy as np
+
+from .common import print_json
 
 # settings per stream: (full, quick); sizes are the network's hidden layers
 PRESETS = {
@@ -79,7 +80,7 @@ def _run(args):
     if args.out:
         d["out"] = str(args.out)
     if args.json:
-        print(json.dumps(d, allow_nan=False))
+        print_json(d)
     else:
         print(_text(res, args.out))
     return 0

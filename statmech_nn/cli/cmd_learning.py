@@ -1,5 +1,5 @@
 """``threshold``: learning threshold M_c(alpha, r, T) of the dense Hebbian learning models."""
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, temperature
 from ..theory.registry import get_model
 from .common import add_output_options, emit
 
@@ -8,16 +8,15 @@ MODELS = ("dense-hebbian-supervised", "dense-hebbian-unsupervised")
 
 def _run(args):
     model = get_model(args.model)
-    if args.T is not None and args.beta is not None:
-        raise ParameterError("give either T or beta, not both")
-    T = args.T if args.T is not None else (1.0 / args.beta if args.beta else 0.0)
+    given = args.T is not None or args.beta is not None
+    T = temperature(T=args.T, beta=args.beta)["T"] if given else 0.0   # default: T = 0
     if args.P is None or args.alpha is None or args.r is None:
         raise ParameterError("threshold needs --P, --alpha and --r")
     res = model.threshold(alpha=args.alpha, r=args.r, T=T, P=args.P, law=args.law,
                           M_max=args.M_max, b=args.b, N=args.N)
     res = dict(model=args.model, params=dict(P=args.P, alpha=args.alpha, r=args.r, T=T, law=args.law,
                                               b=args.b, N=args.N),
-               converged=True, **res)
+               **res)
     return emit(res, args.json)
 
 

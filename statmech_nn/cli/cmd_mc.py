@@ -1,8 +1,8 @@
 """``mc`` (one Monte Carlo run) and ``compare`` (theory vs MC along T or the load)."""
-import json
 import sys
 
 from ..core.errors import ParameterError
+from .common import print_json
 
 MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss")
 
@@ -36,7 +36,6 @@ def _common(p):
 
 
 def _run_mc(args):
-    import numpy as np
     from ..mc import Sampler, geometric_ladder, make_model
     from ..mc.enumeration import enumerate_exact
     from ..mc.plefka import PlefkaSampler
@@ -73,7 +72,10 @@ def _run_mc(args):
                      seed=args.seed)
         out = {k: v for k, v in r.items() if k != "site_mag"}
         out["observables"] = {k: {"mean": r[k], "err": 0.0} for k in ("energy", "m", "mag", "q")}
-        print(json.dumps(out) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
+        if args.json:
+            print_json(out)
+        else:
+            print("\n".join(f"{k}: {v}" for k, v in out.items()))
         return 0 if r["converged"] else 1
     replicas = args.replicas or (2 if args.model == "sk" else 1)
     init = args.init or ("random" if model.patterns is None else "pattern")
@@ -92,7 +94,7 @@ def _run_mc(args):
         ex = enumerate_exact(model, T=kw.get("T"))
         d["exact"] = {k: ex[k] for k in ("energy", "abs_m", "m2", "abs_mag", "q2", "abs_q", "free_energy")}
     if args.json:
-        print(json.dumps(d, allow_nan=False, default=float))
+        print_json(d)
     else:
         print(f"{d['model']} {d['params']}  T={d['T']}  sweeps={d['sweeps']} (burn {d['burn']}), "
               f"chains={d['chains']}, replicas={d['replicas']}, representation={d['representation']}")
@@ -141,11 +143,10 @@ def _run_compare(args):
     out = dict(model=args.model, observable=data["observable"], x=xname, xs=list(data["xs"]),
                mc={str(N): {"mean": list(m), "err": list(e)} for N, (m, e) in data["mc"].items()},
                theory_x=list(data["theory_x"]),
-               theory={k: [None if not np.isfinite(v) else float(v) for v in vals]
-                       for k, vals in data["theory"].items()},
+               theory={k: list(vals) for k, vals in data["theory"].items()},
                notes=data["notes"], figure=str(args.out))
     if args.json:
-        print(json.dumps(out, default=float))
+        print_json(out)
     else:
         print(f"figure: {args.out}")
         for N, (m, e) in data["mc"].items():

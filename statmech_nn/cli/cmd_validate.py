@@ -1,6 +1,6 @@
 """``validate``: run the package's validation table (exact, published, cross-checks)."""
-import json
 import sys
+from .common import print_json
 
 
 def _run(args):
@@ -22,7 +22,7 @@ def _run(args):
             print(f"{'PASS' if r['passed'] else 'FAIL'} {n:36s} ours={r['ours']:.10g} "
                   f"ref={r['target']:.10g} err={r['abs_error']:.1e} ({r['seconds']} s)")
     if args.json:
-        print(json.dumps({"checks": rows, "passed": all(r["passed"] for r in rows)}))
+        print_json({"checks": rows, "passed": all(r["passed"] for r in rows)})
     elif args.markdown:
         print(markdown(rows))
     failed = [r["name"] for r in rows if not r["passed"]]

@@ -2,6 +2,7 @@
 import json
 import sys
 
+from ..core.result import jsonable
 from ..theory.base import TEMPERATURE_HELP
 
 
@@ -36,11 +37,16 @@ def add_output_options(parser):
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def print_json(obj):
+    """One JSON object on stdout: valid JSON always (NaN -> null, inf -> "inf")."""
+    print(json.dumps(jsonable(obj), allow_nan=False))
+
+
 def emit(result, as_json, text=None):
     """Print a result (dict-like with ``to_dict``) as JSON or as readable text."""
-    d = result.to_dict() if hasattr(result, "to_dict") else result
+    d = jsonable(result.to_dict() if hasattr(result, "to_dict") else result)
     if as_json:
-        print(json.dumps(d, allow_nan=False))
+        print_json(d)
     else:
         print(text if text is not None else _pretty(d))
     if isinstance(d, dict) and d.get("converged") is False:

@@ -57,7 +57,7 @@ def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
-    except (CLIError, ParameterError, ValueError) as exc:
+    except (CLIError, ParameterError, ValueError, OSError) as exc:  # OSError: e.g. an unwritable --out
         msg = str(exc).replace("\n", " ")
         if not msg.startswith("statmech-nn"):
             msg = f"statmech-nn: error: {msg}"

@@ -7,13 +7,14 @@ import numpy as np
 from .errors import NotConvergedWarning
 
 
-def _jsonable(v):
+def jsonable(v):
+    """Plain JSON-ready data: dicts/lists of Python scalars; NaN -> None, +-inf -> "inf"/"-inf"."""
     if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
+        return jsonable(v.tolist())
     if isinstance(v, (np.bool_, bool)):
         return bool(v)
     if isinstance(v, (np.integer,)):
@@ -53,7 +54,7 @@ class SaddleResult(AttrDict):
 
     def to_dict(self):
         """JSON-ready dict (NaN -> null, inf -> "inf")."""
-        return _jsonable(dict(self))
+        return jsonable(dict(self))
 
     def warn_if_unconverged(self, stacklevel=3):
         if not self.get("converged", False):

@@ -43,18 +43,9 @@ Costs are dominated by BLAS matrix products, so there is no Numba here: it would
 import numpy as np
 
 from ..core.errors import ParameterError, check_range
+from ..core.quadrature import log_cosh as _log_cosh, sech2 as _sech2
 
 TINY = 1e-12  # inside the sqrt of the preactivation variance
-
-
-def _sech2(h):
-    e = np.exp(-2.0 * np.abs(h))
-    return 4.0 * e / (1.0 + e) ** 2
-
-
-def _log_cosh(h):
-    a = np.abs(h)
-    return a + np.log1p(np.exp(-2.0 * a)) - np.log(2.0)
 
 
 def softmax_xent(z, y):

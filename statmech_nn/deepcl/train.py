@@ -69,11 +69,11 @@ class ContinualResult(AttrDict):
     """Outcome of one run; keys are documented in :func:`run_continual`."""
 
     def to_dict(self):
-        from ..core.result import _jsonable
+        from ..core.result import jsonable
         keys = ("method", "tasks", "n_tasks", "seed", "final_average_accuracy",
                 "average_accuracy", "acc_matrix", "task_names", "epochs", "params", "source",
                 "seconds")
-        return _jsonable({k: self[k] for k in keys})
+        return jsonable({k: self[k] for k in keys})
 
     def to_dataset(self):
         import xarray as xr
@@ -101,18 +101,9 @@ class ContinualResult(AttrDict):
 
 
 def save_netcdf(ds, path):
-    """Atomic netCDF write (h5netcdf): temp file in the same directory + os.replace."""
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    tmp = os.path.join(d, f".{os.path.basename(path)}.tmp{os.getpid()}")
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    """Atomic netCDF write (``sweep.store.write_atomic``); returns the path as a string."""
+    from ..sweep.store import write_atomic
+    return os.fspath(write_atomic(ds, path))
 
 
 def _validate(method, o):

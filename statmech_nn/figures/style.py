@@ -74,9 +74,5 @@ def line_vars(lines, level):
 
 def save_data(ds, outdir, name):
     """Write the xarray Dataset behind a figure as ``name.nc`` (atomic)."""
-    import os
-    path = outdir / f"{name}.nc"
-    tmp = outdir / f".{name}.nc.tmp{os.getpid()}"
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    os.replace(tmp, path)
-    return path
+    from ..sweep.store import write_atomic
+    return write_atomic(ds, outdir / f"{name}.nc")

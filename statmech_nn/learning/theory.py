@@ -38,7 +38,7 @@ import numpy as np
 from scipy import optimize, special
 
 from ..core.errors import ParameterError
-from ..core.quadrature import expect, log_cosh, normal_nodes, sech2
+from ..core.quadrature import expect, hermite, log_cosh, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
@@ -370,8 +370,8 @@ class _Learning(TheoryModel):
         from ..theory.pspin import PSpinEngine
         P, law, beta = c["P"], c["law"], c["beta"]
         if law.kind == "gaussian":
-            zz, wz = np.polynomial.hermite_e.hermegauss(48)
-            xs, ws = law.a0[0] + law.s[0] * zz, wz / wz.sum()
+            zz, ws = hermite(48)
+            xs = law.a0[0] + law.s[0] * zz
         else:
             keep = law.w[0] > 0
             xs, ws = law.x[0][keep], law.w[0][keep]
@@ -590,7 +590,7 @@ class _Learning(TheoryModel):
         base = {k: v for k, v in base.items() if v is not None}
         d0 = self.check_params(dict(base, M=1))
         if d0["r"] <= 0:
-            return dict(M_c=math.inf, message="r = 0: examples carry no information")
+            return dict(M_c=math.inf, converged=True, message="r = 0: examples carry no information")
         integer = law == "binomial"
 
         def exists(M):
@@ -604,13 +604,14 @@ class _Learning(TheoryModel):
         grid = np.unique(np.round(np.geomspace(1, M_max, 45))) if integer else np.geomspace(1, M_max, 45)
         ok = [exists(float(M))[0] for M in grid]
         if not ok[-1]:
-            return dict(M_c=math.inf, sharp=True, message=f"no retrieval up to M = {M_max:g}: alpha is "
+            return dict(M_c=math.inf, sharp=True, converged=True,
+                        message=f"no retrieval up to M = {M_max:g}: alpha is "
                         "above the storage capacity at this T")
         fails = [i for i, v in enumerate(ok) if not v]
         if not fails:
             res = self.solve(**dict(base, M=1.0 if not integer else 1), branch="retrieval")
             return dict(M_c=1.0, sharp=False, m=res.order_parameters["m"], n=res.order_parameters["n"],
-                        message="retrieval exists at every M >= 1: no sharp threshold (m grows smoothly)")
+                        converged=bool(res.converged), message="retrieval exists at every M >= 1: no sharp threshold (m grows smoothly)")
         lo, hi = grid[fails[-1]], grid[fails[-1] + 1]
         if integer:
             while hi - lo > 1:
@@ -628,7 +629,7 @@ class _Learning(TheoryModel):
                     lo = mid
         res = self.solve(**dict(base, M=hi), branch="retrieval")
         return dict(M_c=float(hi), sharp=True, m=res.order_parameters["m"], n=res.order_parameters["n"],
-                    rho_c=float(L.rho_of(r, hi)),
+                    rho_c=float(L.rho_of(r, hi)), converged=bool(res.converged),
                     message="smallest M with an archetype-retrieval solution for all larger M")
 
 

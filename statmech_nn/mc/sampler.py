@@ -109,8 +109,8 @@ class MCResult(AttrDict):
     """
 
     def to_dict(self):
-        from ..core.result import _jsonable
-        return _jsonable({k: v for k, v in self.items() if k != "series"})
+        from ..core.result import jsonable
+        return jsonable({k: v for k, v in self.items() if k != "series"})
 
 
 @dataclass(frozen=True, eq=False)

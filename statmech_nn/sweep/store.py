@@ -76,6 +76,8 @@ def build_dataset(dims, fixed, arrays, attrs, done=None):
 
 
 def write_atomic(ds, path):
+    """Write ``ds`` to ``path`` atomically (temp file in the same directory + os.replace);
+    h5netcdf, or netCDF4 where h5py is missing. Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -85,6 +87,7 @@ def write_atomic(ds, path):
     finally:
         if tmp.exists():
             tmp.unlink()
+    return path
 
 
 def read_dataset(path, what="output"):
