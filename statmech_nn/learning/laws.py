@@ -163,15 +163,6 @@ class BinomialLaw:
         return np.sum(self.w[:, None, :] * special.erf(x[..., None] * self.x[:, None, :]), -1)
 
 
-def make_law(law, r=None, M=None, rho=None):
-    """The law of xi~ for batch arrays; ``rho`` only with the Gaussian law."""
-    if law == "gaussian":
-        if rho is None:
-            rho = rho_of(r, M)
-        return GaussianLaw(rho)
-    return BinomialLaw(r, M)
-
-
 def exact_low_load_m(r, M):
     """T = 0, alpha = 0 archetype overlap P(S > 0) - P(S < 0), (M+S)/2 ~ Bin(M, (1+r)/2)."""
     k = np.arange(M + 1)

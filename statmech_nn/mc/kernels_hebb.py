@@ -76,20 +76,6 @@ def _dsum_generic(xr, gco, ov, s):
 
 
 @njit(cache=CACHE)
-def dsum_int(xi, gco, ov, i, s):
-    """sum_mu G(s xi_i^mu M_mu) as an exact int64 (G of degree len(gco) - 1).
-
-    One small function per degree: a single function with all three loops compiles to
-    code that is ~10x slower at small K (measured), so the branch is taken outside."""
-    deg = gco.shape[0] - 1
-    if deg == 1:
-        return _dsum_deg1(xi[i], gco, ov, s)
-    if deg == 3:
-        return _dsum_deg3(xi[i], gco, ov, s)
-    return _dsum_generic(xi[i], gco, ov, s)
-
-
-@njit(cache=CACHE)
 def _update_overlaps(xr, ov, two_s):
     for mu in range(ov.shape[0]):
         ov[mu] -= two_s * xr[mu]
@@ -192,12 +178,6 @@ def _esym(p, P, variant, fact, e):
             sgn = -sgn
         e[k] = acc / k
     return e[P]
-
-
-@njit(cache=CACHE)
-def esym_pattern(ps_mu, P, variant, fact):
-    e = ps_mu.copy()
-    return _esym(ps_mu, P, variant, fact, e)
 
 
 @njit(cache=CACHE)

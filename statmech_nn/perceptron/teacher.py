@@ -45,7 +45,7 @@ def _lnZ_parts(u, beta):
     if np.all(np.isinf(beta)):
         return lh, np.exp(log_phi(u) - lh), np.zeros_like(u)
     eb = np.exp(-beta)
-    l1 = np.log1p(-eb) if np.ndim(eb) == 0 else np.log1p(-eb)
+    l1 = np.log1p(-eb)
     lz = np.logaddexp(-beta, l1 + lh)
     return lz, np.exp(l1 + log_phi(u) - lz), np.exp(-beta + log_H(u) - lz)
 

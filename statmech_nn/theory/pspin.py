@@ -38,7 +38,7 @@ so the physical 1RSB value is the *minimum* of A over the glass parameters (it i
 the RS manifold x = 1 or q0 = q1, hence f_RS <= f_1RSB); m is a stationary point (a
 maximum of A along m).  Branches with different m are compared by the larger A (lower
 f), the m = 0 sector's own value being the minimum over its stationary points
-(paramagnet, RS or 1RSB spin glass).  See :func:`select_min`.
+(paramagnet, RS or 1RSB spin glass).  See :func:`solve_states`.
 
 T = 0 (beta = inf), analytic:
 RS:   q -> 1 with C = beta (1-q) finite; m = erf(H/(sqrt2 s)), s = sqrt(xi'(1)),
@@ -412,27 +412,7 @@ def is_broken(sol, zero_T=False, eps=1e-7):
             & (sol["x"] > eps))
 
 
-def select_min(cands, key="pressure"):
-    """Among candidate solutions (dicts of equal-shape arrays with a boolean ``ok``),
-    pick per element the one with the smallest ``key`` (the Parisi minimum).
-    Returns (index array, merged dict)."""
-    vals = np.stack([np.where(c["ok"], c[key], np.inf) for c in cands])
-    idx = np.argmin(vals, axis=0)
-    keys = set.intersection(*(set(c) for c in cands))
-    out = {}
-    for k in keys:
-        arr = np.stack([np.broadcast_to(np.asarray(c[k]), idx.shape) for c in cands])
-        out[k] = np.take_along_axis(arr, idx[None], 0)[0]
-    return idx, out
-
-
 # ---- convenience: pure p-spin constants (m = 0 sector) -------------------------------------
-
-def pure_pspin_prm(P, b, c=1.0):
-    """Parameter dict of the pure P-spin glass xi = c q^P (no signal) at beta = b."""
-    b = np.atleast_1d(np.asarray(b, float))
-    return {"beta": b, "a0": np.zeros_like(b), "h": np.zeros_like(b), f"c{P}": np.full_like(b, c)}
-
 
 # ---- branches and thermodynamic selection ---------------------------------------------------
 
@@ -679,7 +659,6 @@ def _rs_glass_b(P, q):
     """RS m = 0 sector: the b with q = E tanh^2(b sqrt(P q^{P-1}) z) (increasing in b)."""
     from scipy.optimize import brentq
     s = math.sqrt(P * q ** (P - 1))
-    z, w = Q.hermite(200)
     # at large b*s use the kink rule through normal_nodes
     def g(b):
         hs, ww = Q.normal_nodes(0.0, s, b)
