@@ -15,7 +15,8 @@ Algorithm per iteration, on the still-active elements only:
 4. projection onto the box ``bounds``.
 
 Batching the whole (alpha, T) grid through one call is what makes a 10^4-point
-RS phase diagram take seconds (see benchmarks/run.py).
+RS phase diagram take seconds (see benchmarks/run.py). Continuation (warm starts
+along a line of a grid) is ``theory.grid.solve_grid(..., continuation=...)``.
 """
 from dataclasses import dataclass
 
@@ -74,6 +75,8 @@ def solve_fixed_point(F, x0, p, tol=1e-11, maxiter=200, damping=0.5, bounds=None
         iters[idx] = it
         xa, Ga, ra, pa = x[:, idx], G[:, idx], res[idx], _take(p, idx)
         xn = xa + damping * Ga  # fallback
+        Gn = np.empty_like(xa)
+        accepted = np.zeros(idx.size, bool)
         if newton:
             h = fd_step * (1.0 + np.abs(xa))
             J = np.empty((idx.size, nv, nv))
@@ -94,7 +97,6 @@ def solve_fixed_point(F, x0, p, tol=1e-11, maxiter=200, damping=0.5, bounds=None
             ok = np.all(np.isfinite(dx), axis=0)
             dx = np.where(ok, dx, 0.0)
             lam = np.ones(idx.size)
-            accepted = np.zeros(idx.size, bool)
             for _ in range(6):
                 trial = _clip(xa + lam * dx, bounds)
                 todo = ok & ~accepted
@@ -106,30 +108,19 @@ def solve_fixed_point(F, x0, p, tol=1e-11, maxiter=200, damping=0.5, bounds=None
                 better = np.isfinite(rt) & (rt < ra[sel])
                 s_ok = sel[better]
                 xn[:, s_ok] = trial[:, s_ok]
+                Gn[:, s_ok] = Gt[:, better]   # the map at an accepted step is already known
                 accepted[s_ok] = True
                 lam[sel[~better]] *= 0.5
         xn = _clip(xn, bounds)
         x[:, idx] = xn
-        Gn = F(xn, pa) - xn
+        rest = np.nonzero(~accepted)[0]   # damped fallback steps: evaluate the map there
+        if rest.size:
+            Gn[:, rest] = F(xn[:, rest], _take(pa, rest)) - xn[:, rest]
         G[:, idx] = Gn
         rn = np.max(np.abs(Gn), axis=0)
         res[idx] = np.where(np.isfinite(rn), rn, np.inf)
         active = res > tol
     return FixedPointResult(x=x, residual=res, converged=res <= tol, iterations=iters)
-
-
-def continuation(solve_one, path, x0):
-    """Solve along ``path`` (a sequence of parameter dicts), warm-starting each
-    point from the previous solution. ``solve_one(params, x_init) -> (result, x)``.
-    Returns the list of results.
-    """
-    out, x = [], x0
-    for params in path:
-        r, x_new = solve_one(params, x)
-        out.append(r)
-        if r.get("converged", False):
-            x = x_new
-    return out
 
 
 def bisect(pred, lo, hi, tol=1e-10, maxiter=200, bracket=False, plo=None):
