@@ -2,7 +2,7 @@
 
 A recipe is a function ``fn(outdir: pathlib.Path, scale: str) -> list[pathlib.Path]``
 registered with :func:`recipe`; ``scale`` is 'tiny' (tests: seconds), 'quick' (the
-README default: the whole catalogue in ~10 min on 2 cores) or 'full' (paper
+README default: the whole catalogue in ~5 min on 2 cores, measured) or 'full' (paper
 settings). Recipes live in ``statmech_nn/figures/recipes_<family>.py``; add the
 module to ``RECIPE_MODULES``.
 """
