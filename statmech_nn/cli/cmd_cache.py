@@ -2,6 +2,8 @@
 ($STATMECH_NN_CACHE or ~/.cache/statmech_nn)."""
 import json
 
+from .commands import add_command
+
 
 def _run(args):
     from ..sweep import cache
@@ -19,7 +21,7 @@ def _run(args):
 
 
 def register(sub):
-    p = sub.add_parser("cache", help="inspect (info) or empty (clear) the sweep and figure cache")
+    p = add_command(sub, "cache")
     p.add_argument("action", choices=["info", "clear"])
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run)

@@ -10,6 +10,7 @@ Examples::
 
 import numpy as np
 
+from .commands import add_command
 from .common import print_json
 
 # settings per stream: (full, quick); sizes are the network's hidden layers
@@ -103,8 +104,7 @@ def _text(res, out):
 
 def register(sub):
     from ..deepcl import METHODS, STREAMS
-    p = sub.add_parser("continual", help="continual learning in multilayer binary networks "
-                       "(variational field space vs metaplasticity, EWC, plain)")
+    p = add_command(sub, "continual")
     p.add_argument("--method", choices=METHODS, default="vcl",
                    help="vcl (field space + KL), meta (metaplastic BNN), ewc, plain")
     p.add_argument("--tasks", choices=STREAMS, default="synthetic", help="task stream")

@@ -2,6 +2,8 @@
 import sys
 import time
 
+from .commands import add_command
+
 
 def _run(args):
     from ..figures import build, recipes
@@ -29,7 +31,7 @@ def _run(args):
 
 
 def register(sub):
-    p = sub.add_parser("figures", help="build the figure catalogue into figures/ (PNG + netCDF)")
+    p = add_command(sub, "figures")
     p.add_argument("names", nargs="*", metavar="NAME", help="recipes to build (default: all)")
     p.add_argument("--list", action="store_true", help="list the recipes, one line each")
     g = p.add_mutually_exclusive_group()

@@ -1,6 +1,7 @@
 """``threshold``: learning threshold M_c(alpha, r, T) of the dense Hebbian learning models."""
 from ..core.errors import ParameterError, temperature
 from ..theory.registry import get_model
+from .commands import add_command
 from .common import add_output_options, emit
 
 MODELS = ("dense-hebbian-supervised", "dense-hebbian-unsupervised")
@@ -21,8 +22,7 @@ def _run(args):
 
 
 def register(sub):
-    p = sub.add_parser("threshold", help="learning threshold M_c (examples per class needed to "
-                       "retrieve the archetypes) at given (alpha, r, T)")
+    p = add_command(sub, "threshold")
     msub = p.add_subparsers(dest="model", metavar="MODEL", parser_class=type(p))
     msub.required = True
     for name in MODELS:

@@ -2,6 +2,7 @@
 import sys
 
 from ..core.errors import ParameterError
+from .commands import add_command
 from .common import print_json
 
 MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss")
@@ -156,7 +157,7 @@ def _run_compare(args):
 
 
 def register(sub):
-    p = sub.add_parser("mc", help="one Monte Carlo run (Metropolis/heat-bath, optional tempering)")
+    p = add_command(sub, "mc")
     _common(p)
     p.add_argument("--N", type=int, default=None, help="number of spins")
     p.add_argument("--T", type=float, default=None, help="temperature T = 1/beta (T = 0: zero-T dynamics)")
@@ -174,7 +175,7 @@ def register(sub):
                    help="run the Plefka mean-field sampler of this order instead of MC")
     p.set_defaults(func=_run_mc)
 
-    p = sub.add_parser("compare", help="theory (RS/1RSB) vs MC along T or the load, one figure")
+    p = add_command(sub, "compare")
     _common(p)
     p.add_argument("--N", type=int, default=None, help="number of spins (default 100)")
     p.add_argument("--sizes", default=None, help="finite-size series: comma list of N")

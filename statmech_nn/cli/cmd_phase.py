@@ -14,6 +14,7 @@ import sys
 
 from ..theory.base import TEMPERATURE_HELP
 from ..theory.registry import get_model, model_names
+from .commands import add_command
 
 RANGE_HELP = " as start:stop:count, a single value, or a,b,c"
 
@@ -96,7 +97,7 @@ def _run(args):
 
 
 def register(sub):
-    p = sub.add_parser("phase-diagram", help="sweep a model over a parameter grid (resumable, cached, parallel)")
+    p = add_command(sub, "phase-diagram")
     msub = p.add_subparsers(dest="model", metavar="MODEL", parser_class=type(p))
     msub.required = True
     for name in model_names():

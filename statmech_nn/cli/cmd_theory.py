@@ -1,5 +1,6 @@
 """``solve`` and ``capacity``: one saddle point / the maximal load of a model."""
 from ..theory.registry import get_model, model_names
+from .commands import add_command
 from .common import add_model_options, add_output_options, emit, model_kwargs
 
 
@@ -32,7 +33,7 @@ def _run_capacity(args):
 
 
 def register(sub):
-    p = sub.add_parser("solve", help="solve the saddle-point equations at one parameter point")
+    p = add_command(sub, "solve")
     _add_model_parsers(p, True, _run_solve)
-    p = sub.add_parser("capacity", help="maximal load alpha_c (T = 0) of a model")
+    p = add_command(sub, "capacity")
     _add_model_parsers(p, False, _run_capacity)

@@ -1,5 +1,7 @@
 """``validate``: run the package's validation table (exact, published, cross-checks)."""
 import sys
+
+from .commands import add_command
 from .common import print_json
 
 
@@ -33,7 +35,7 @@ def _run(args):
 
 
 def register(sub):
-    p = sub.add_parser("validate", help="run the validation table (exact and published values)")
+    p = add_command(sub, "validate")
     p.add_argument("names", nargs="*", metavar="CHECK")
     p.add_argument("--list", action="store_true", help="list the checks")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")

@@ -5,22 +5,15 @@ is still printed, with ``converged: false``); 2 bad input (one line on stderr,
 no traceback); 130 interrupted.
 
 To add a command: write a module with ``register(subparsers)`` that adds a
-subparser and sets ``func(args) -> int``, and list it in ``COMMANDS``.
+subparser with ``commands.add_command`` and sets ``func(args) -> int``,
+and list it in ``commands.COMMANDS``.
 """
 import argparse
 import importlib
 import sys
 
-COMMANDS = [
-    "statmech_nn.cli.cmd_theory",      # solve, capacity
-    "statmech_nn.cli.cmd_phase",       # phase-diagram
-    "statmech_nn.cli.cmd_figures",     # figures
-    "statmech_nn.cli.cmd_mc",          # mc, compare
-    "statmech_nn.cli.cmd_learning",    # threshold (dense Hebbian learning)
-    "statmech_nn.cli.cmd_continual",   # continual (multilayer binary networks)
-    "statmech_nn.cli.cmd_cache",       # cache (content-addressed result cache)
-    "statmech_nn.cli.cmd_validate",    # validate (the validation table)
-]
+from .commands import COMMANDS
+
 
 
 class CLIError(Exception):
@@ -34,28 +27,35 @@ class Parser(argparse.ArgumentParser):
         raise CLIError(f"{self.prog}: {message}")
 
 
-def build_parser():
+def build_parser(command=None):
+    """The full parser (``command=None``), or one in which only ``command`` is complete and
+    every other command is a stub carrying its help line (``command=""``: stubs only)."""
     parser = Parser(prog="statmech-nn", description="Statistical mechanics of neural networks: "
                     "replica theory and Monte Carlo, cross-checked.")
     from .. import __version__
     parser.add_argument("--version", action="version", version=f"statmech_nn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    for name in COMMANDS:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command whose module is not there yet
-            if exc.name == name:
-                continue
-            raise
-        mod.register(sub)
+    for name, (module, help_) in COMMANDS.items():
+        if name in sub.choices:
+            continue
+        if command is None or COMMANDS.get(command, ("",))[0] == module:
+            importlib.import_module(f"statmech_nn.cli.{module}").register(sub)
+        else:
+            sub.add_parser(name, help=help_)
     return parser
+
+
+def _command_in(argv):
+    """The command named on the line ('' if none): the first token that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), "")
 
 
 def main(argv=None):
     from ..core.errors import ParameterError
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser(_command_in(argv)).parse_args(argv)
         return int(args.func(args) or 0)
     except (CLIError, ParameterError, ValueError, OSError) as exc:  # OSError: e.g. an unwritable --out
         msg = str(exc).replace("\n", " ")
