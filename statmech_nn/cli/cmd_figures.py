@@ -17,9 +17,8 @@ def _run(args):
     for name in names:
         if name not in allr:
             raise ValueError(f"unknown figure {name!r}; see 'statmech-nn figures --list'")
-    from tqdm import tqdm
-    bar = tqdm(names, desc="figures", unit="fig", file=sys.stderr,
-               disable=args.quiet or not sys.stderr.isatty())
+    from ..core.progress import progress_bar
+    bar = progress_bar(names, desc="figures", unit="fig", show=False if args.quiet else None)
     for name in bar:
         bar.set_postfix_str(name)
         t0 = time.perf_counter()

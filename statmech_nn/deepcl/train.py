@@ -29,12 +29,12 @@ training on task i; ``final_average_accuracy`` = mean of its last row;
 """
 import math
 import os
-import sys
 import time
 
 import numpy as np
 
 from ..core.errors import ParameterError, check_choice, check_int, check_range
+from ..core.progress import progress_bar
 from ..core.result import AttrDict
 from .nets import Adam, AdamMeta, BinaryNet, FieldNet
 from .streams import Stream, validate_tasks
@@ -169,11 +169,8 @@ def run_continual(stream, method="vcl", seed=0, progress=False, callback=None, *
     betas, losses = np.full(K, np.nan), np.full(K, np.nan)
     prior = None
     F_sum = FT_sum = None
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm import tqdm
-        bar = tqdm(total=K, desc=f"{method} on {stream.name}", unit="epoch", file=sys.stderr,
-                   leave=False)
+    bar = progress_bar(total=K, desc=f"{method} on {stream.name}", unit="epoch", leave=False,
+                       show=None if progress else False)
     t0 = time.perf_counter()
     k = 0
     step = 0
@@ -227,8 +224,8 @@ def run_continual(stream, method="vcl", seed=0, progress=False, callback=None, *
                                                        rng=r_noise)
                 if callback is not None:
                     callback(k, acc_epoch[k - 1].copy())
-                if bar is not None:
-                    bar.update(1)
+                bar.update(1)
+                if not bar.disable:
                     bar.set_postfix(task=t + 1, avg=f"{np.nanmean(acc_epoch[k - 1]):.3f}")
             acc_matrix[t] = acc_epoch[k - 1]
             if method == "ewc":
@@ -240,8 +237,7 @@ def run_continual(stream, method="vcl", seed=0, progress=False, callback=None, *
                     F_sum[i] += f
                     FT_sum[i] += f * th
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     avg = [float(np.mean(acc_matrix[i, :i + 1])) for i in range(T)]
     return ContinualResult(
         method=method, tasks=stream.name, n_tasks=T, seed=seed, source=stream.source,

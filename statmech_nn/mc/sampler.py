@@ -12,7 +12,6 @@ are themselves serial, so there is exactly one level of parallelism.
 """
 import math
 import os
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from concurrent.futures import TimeoutError as FutTimeout
 import numpy as np
 
 from ..core.errors import ParameterError, beta_from, check_choice, check_int
+from ..core.progress import progress_bar
 from ..core.result import AttrDict
 from .autocorr import equilibration, estimate
 from .kernels_driver import run_group
@@ -330,14 +330,8 @@ class Sampler:
         if chunk is None:
             chunk = max(1, min(sweeps, max(sweeps // 50, 1), 2000))
         workers = self.workers or min(G, os.cpu_count() or 1)
-        bar = None
-        if progress:
-            try:
-                from tqdm.auto import tqdm
-                bar = tqdm(total=sweeps, unit="sweep", file=sys.stderr, leave=False,
-                           disable=not sys.stderr.isatty())
-            except ImportError:  # pragma: no cover
-                bar = None
+        bar = progress_bar(total=sweeps, unit="sweep", leave=False,
+                           show=None if progress else False)
         t_start = time.perf_counter()
         interrupted = False
         done = 0
@@ -355,15 +349,13 @@ class Sampler:
                 st.series["q"].append(out[3])
                 st.sweeps_done += n
                 done += n
-                if bar is not None:
-                    bar.update(n)
+                bar.update(n)
                 if st.kind in (KIND["real"],) or (st.kind == KIND["coupling"] and
                                                   self.model.form == "coupling"):
                     self._refresh(st, st.kind)       # cancel float drift of the bookkeeping
                 if done < sweeps and st.sweeps_done <= chunk:
                     self._maybe_switch(st)
-        if bar is not None:
-            bar.close()
+        bar.close()
         res = self.summarise(st, burn=burn)
         res["interrupted"] = interrupted
         res["seconds"] = round(time.perf_counter() - t_start, 3)

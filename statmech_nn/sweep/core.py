@@ -1,13 +1,13 @@
 """The sweep driver: blocks -> executor -> persistence -> Dataset."""
 import hashlib
 import json
-import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..core.progress import progress_bar
 from . import cache as _cache
 from .executors import make_executor
 from .store import alloc, build_dataset, make_store
@@ -211,12 +211,9 @@ class Sweep:
         self._view(done)[sl] = True
 
     def _bar(self, total, initial):
-        from tqdm.auto import tqdm
-        disable = self.quiet if self.progress is None else not self.progress
-        if self.progress is None and not self.quiet:
-            disable = not sys.stderr.isatty()
-        return tqdm(total=total, initial=initial, unit="pt", disable=disable, dynamic_ncols=True,
-                    desc=getattr(self.task, "model", "sweep"), smoothing=0.05, file=sys.stderr)
+        show = self.progress if self.progress is not None else (False if self.quiet else None)
+        return progress_bar(total=total, initial=initial, unit="pt", show=show,
+                            desc=getattr(self.task, "model", "sweep"), smoothing=0.05)
 
     def _execute(self, ex, pending, arrays, done, store, attrs, parts, total):
         bar = self._bar(total, int(done.sum()))

@@ -55,8 +55,9 @@ def alloc(shape, like):
     return np.full(shape, fill_value(like.dtype), dtype=like.dtype)
 
 
-def build_dataset(dims, fixed, arrays, attrs, done=None):
-    """The sweep Dataset (dims ordered; fixed parameters as scalar coordinates)."""
+def grid_dataset(dims, fixed, arrays, attrs):
+    """Arrays on a parameter grid as a Dataset: dims ordered as given, fixed parameters as
+    scalar coordinates, text as variable-length strings (what netCDF stores)."""
     import xarray as xr
     names = list(dims)
     data_vars = {}
@@ -65,12 +66,17 @@ def build_dataset(dims, fixed, arrays, attrs, done=None):
         if a.dtype.kind in "OUS":
             a = a.astype(object)
         data_vars[k] = (names, a)
-    if done is not None:
-        data_vars["sweep_done"] = (names, np.asarray(done, bool))
     coords = {k: (k, np.asarray(v)) for k, v in dims.items()}
     coords.update(fixed)
-    ds = xr.Dataset(data_vars, coords=coords)
-    ds.attrs.update(attrs)
+    return xr.Dataset(data_vars, coords=coords, attrs=dict(attrs))
+
+
+def build_dataset(dims, fixed, arrays, attrs, done=None):
+    """The sweep Dataset: :func:`grid_dataset` plus ``sweep_done`` (points finished, for a
+    partial file) and the ``sweep_complete`` flag."""
+    ds = grid_dataset(dims, fixed, arrays, attrs)
+    if done is not None:
+        ds["sweep_done"] = (list(dims), np.asarray(done, bool))
     ds.attrs["sweep_complete"] = int(done is None)
     return ds
 

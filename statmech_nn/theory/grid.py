@@ -132,24 +132,12 @@ def _order_parameter_keys(r):
 
 
 def to_dataset(model, level, branch, dims, fixed, out, continuation=None):
-    import xarray as xr
     from .. import __version__
-    names = list(dims)
-    data_vars = {}
-    for k, v in out.items():
-        a = np.asarray(v)
-        if a.dtype.kind in "OU":
-            a = a.astype(str)
-        data_vars[k] = (names, a)
-    coords = {k: (k, np.asarray(dims[k])) for k in names}
-    coords.update({k: v for k, v in fixed.items()})
-    ds = xr.Dataset(data_vars, coords=coords)
-    ds.attrs.update(
+    from ..sweep.store import grid_dataset
+    return grid_dataset(dims, fixed, out, dict(
         model=model.name, level=level, branch=branch or "", convention=getattr(model, "convention", ""),
         continuation=continuation or "", solver=json.dumps(solver_settings(model), sort_keys=True),
-        package="statmech_nn", package_version=__version__,
-    )
-    return ds
+        package="statmech_nn", package_version=__version__))
 
 
 def solve_grid(model, level="rs", branch=None, continuation=None, **axes):
