@@ -3,9 +3,7 @@ examples of the unsupervised network, Plefka vs the full sampler."""
 import numpy as np
 import pytest
 
-pytest.importorskip("statmech_nn.mc")
-
-from statmech_nn.learning import simulate as S  # noqa: E402
+from statmech_nn.learning import simulate as S
 
 
 @pytest.mark.parametrize("protocol", ["supervised", "unsupervised"])

@@ -251,8 +251,6 @@ def test_bad_sweep_inputs(tmp_path):
         sweep("curie-weiss", executor="processes", workers=0, cache=False, **CW_AXES)
 
 
-@pytest.mark.skipif("hopfield" not in __import__("statmech_nn.theory").theory.model_names(),
-                    reason="hopfield model not available yet")
 def test_hopfield_sweep_serial_equals_processes(tmp_path, pool):
     kw = dict(cache=False, quiet=True, alpha=np.array([0.02, 0.1]), T=np.array([0.2, 0.6]))
     a = sweep("hopfield", executor="serial", **kw)

@@ -41,8 +41,8 @@ def theory_curve(model_name, observable, xs, xname="T", level="rs", branch="defa
     name = THEORY_NAME.get(model_name, model_name)
     try:
         tm = get_model(name)
-    except (ModuleNotFoundError, ImportError, ParameterError) as exc:
-        return None, f"no theory model {name!r} yet ({type(exc).__name__})"
+    except ParameterError:
+        return None, f"no theory model {name!r}"
     if level not in tm.levels:
         return None, f"{name} has no level {level!r}"
     if branch == "default":

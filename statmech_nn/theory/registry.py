@@ -22,20 +22,9 @@ _MODELS = {
 }
 
 
-def model_names(available_only=True):
-    """Registered model names; with ``available_only`` those whose module imports."""
-    if not available_only:
-        return list(_MODELS)
-    out = []
-    for name, target in _MODELS.items():
-        try:
-            importlib.import_module(target.split(":")[0])
-        except ModuleNotFoundError as exc:
-            if exc.name and target.startswith(exc.name):
-                continue  # planned model whose module is not written yet
-            raise
-        out.append(name)
-    return out
+def model_names():
+    """Registered model names (no module is imported)."""
+    return list(_MODELS)
 
 
 def get_model(name):
