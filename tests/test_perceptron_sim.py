@@ -27,6 +27,21 @@ def test_mc_matches_exact_enumeration(energy, teacher, kappa):
         assert abs(s.mean() - ex[key]) < 5 * err + 1e-3, (key, s.mean(), ex[key], err)
 
 
+@pytest.mark.parametrize("T", [0.0, 0.4])
+def test_exact_enumeration_chunks_match_brute_force(T):
+    """Chunked enumeration (any chunk size) == direct Gibbs sums over all 2^N weights."""
+    ws, X, y = mc.make_data(11, 1.3, seed=5)
+    bits = ((np.arange(1 << 11)[:, None] >> np.arange(11)) & 1) * 2.0 - 1.0
+    E = np.sum(sign(bits @ X.T) != y, axis=1).astype(float)
+    lw = np.where(E == E.min(), 0.0, -np.inf) if T == 0 else -E / T
+    p = np.exp(lw - lw.max())
+    ref = dict(energy=p @ E / p.sum() / 11, log_Z=np.log(p.sum()) + lw.max(), R=p @ (bits @ ws) / p.sum() / 11)
+    for cb in (1, 4, 11, 16):
+        ex = mc.exact_averages(X, y, T, ws, chunk_bits=cb)
+        for k in ref:
+            assert abs(ex[k] - ref[k]) < 1e-12, (cb, k, ex[k], ref[k])
+
+
 def test_mc_teacher_matches_rs_theory_at_finite_T():
     th = PerceptronTeacher().solve(alpha=1.0, T=1.0)
     Rs, Es = [], []

@@ -290,7 +290,7 @@ def transition_alpha(T, lo, hi, gamma1=0.0, xtol=1e-6):
     from scipy import optimize
     fm = PerceptronField()
     beta = 1.0 / T
-    state = {}
+    state, eps = {}, {}
 
     def dphi(a):
         rl = fm.solve_raw(a, beta, gamma1, state.get("low"), branch="low")
@@ -299,9 +299,10 @@ def transition_alpha(T, lo, hi, gamma1=0.0, xtol=1e-6):
             raise RuntimeError(f"a branch did not converge at alpha={a}")
         state["low"], state["high"] = rl.x[:, 0], rh.x[:, 0]
         ol, oh = fm.evaluate(rl.x[:, 0], a, beta, gamma1), fm.evaluate(rh.x[:, 0], a, beta, gamma1)
-        state["eps"] = (ol["generalization_error"], oh["generalization_error"])
+        eps[a] = (ol["generalization_error"], oh["generalization_error"])
         return oh["phi"] - ol["phi"]
 
     ac = optimize.brentq(dphi, lo, hi, xtol=xtol)
-    dphi(ac)
-    return {"alpha_c": ac, "eps_low": state["eps"][0], "eps_high": state["eps"][1]}
+    if ac not in eps:  # brentq returns a point it evaluated; guard against that changing
+        dphi(ac)
+    return {"alpha_c": ac, "eps_low": eps[ac][0], "eps_high": eps[ac][1]}

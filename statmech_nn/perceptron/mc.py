@@ -60,24 +60,60 @@ def _energy(h, y, mode, thr):
     return perceptron_energy(h, y, mode, thr)
 
 
-def exact_averages(X, y, T, teacher=None, energy="errors", kappa=0.0):
-    """Exact Gibbs averages <E>/N and <R> by enumerating all 2^N weight vectors (N <= 22)."""
+#: enumeration chunk of 2^CHUNK_BITS configurations (~0.5 MB per array at 16)
+CHUNK_BITS = 16
+
+
+def exact_averages(X, y, T, teacher=None, energy="errors", kappa=0.0, chunk_bits=CHUNK_BITS):
+    """Exact Gibbs averages <E>/N and <R> by enumerating all 2^N weight vectors (N <= 22),
+    in chunks of 2^chunk_bits configurations (memory independent of N)."""
     P, N = X.shape
     if N > 22:
         raise ParameterError(f"N={N} is too large for exact enumeration (N <= 22)")
-    E = enumerate_energies(np.ascontiguousarray(X, float), np.ascontiguousarray(y, float),
-                           MODES[energy], kappa * math.sqrt(N))
+    chunk_bits = check_int("chunk_bits", chunk_bits, lo=1)
+    X = np.ascontiguousarray(X, float)
+    y = np.ascontiguousarray(y, float)
+    mode, thr = MODES[energy], kappa * math.sqrt(N)
     beta = math.inf if T == 0 else 1.0 / T
-    if math.isinf(beta):
-        lw = np.where(E == E.min(), 0.0, -np.inf)
-    else:
-        lw = -beta * E
-    p = np.exp(lw - lw.max())
-    p /= p.sum()
-    out = {"energy": float(p @ E) / N, "log_Z": float(np.log(np.sum(np.exp(lw - lw.max()))) + lw.max())}
+    # A chunk fixes the first nl weights to a setting l or its complement ~l and runs the
+    # kernel on [c_l, X_high], c_l = the field of the first nl weights summed in the kernel's
+    # order: its fields (hence energies) are bit-identical to the full enumeration, as
+    # negation is exact (the kernel's bit 0 picks l or ~l). nl = 1 is the plain enumeration.
+    nl = max(1, N - chunk_bits + 1)
+    nh = N - nl
+    ls = np.arange(1 << (nl - 1), 1 << nl)
+    wl = ((ls[:, None] >> np.arange(nl)) & 1) * 2.0 - 1.0           # (n_chunks, nl)
+    c = np.zeros((len(ls), P))
+    for k in range(nl):
+        c = c + wl[:, k, None] * X[:, k]
+    Xa = np.empty((P, nh + 1))
+    Xa[:, 1:] = X[:, nl:]
     if teacher is not None:
-        idx = np.arange(1 << N)
-        bits = ((idx[:, None] >> np.arange(N)) & 1) * 2 - 1
-        R = bits @ teacher.astype(float) / N
-        out["R"] = float(p @ R)
+        t = np.asarray(teacher, float)
+        Rh = np.zeros(1)
+        for k in range(nl, N):        # overlap of the last nh weights, index bit k-nl -> w_k
+            Rh = np.concatenate([Rh - t[k], Rh + t[k]])
+        Rh = np.repeat(Rh, 2)
+        pair = np.tile([-1.0, 1.0], 1 << nh)
+        Rl = wl @ t[:nl]
+    # streamed sums of w = exp(-beta (E - emin)) (T = 0: indicator of E = emin)
+    emin, S, SE, SR = math.inf, 0.0, 0.0, 0.0
+    for j in range(len(ls)):
+        Xa[:, 0] = c[j]
+        E = enumerate_energies(Xa, y, mode, thr)
+        e0 = E.min()
+        w = (E == e0).astype(float) if math.isinf(beta) else np.exp(-beta * (E - e0))
+        if e0 < emin:
+            f = math.exp(-beta * (emin - e0))
+            S, SE, SR, emin = f * S, f * SE, f * SR, e0
+        elif e0 > emin:
+            w *= math.exp(-beta * (e0 - emin))
+        S += w.sum()
+        SE += w @ E
+        if teacher is not None:
+            SR += w @ ((Rh + pair * Rl[j]) / N)
+    log_Z = math.log(S) + (0.0 if math.isinf(beta) else -beta * emin)
+    out = {"energy": float(SE / S) / N, "log_Z": float(log_Z)}
+    if teacher is not None:
+        out["R"] = float(SR / S)
     return out

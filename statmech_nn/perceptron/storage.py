@@ -131,10 +131,11 @@ class PerceptronStorage(TheoryModel):
             qn = np.where(c > 1e-12, (2 * c + 1 - np.sqrt(4 * c + 1)) / (2 * np.maximum(c, 1e-300)), c)
         return qn[None]
 
-    def entropy_at(self, q, alpha, kappa=0.0, weights="binary"):
-        """RS free entropy Phi(q) with the conjugate eliminated (binary) at given alpha."""
+    def entropy_at(self, q, alpha, kappa=0.0, weights="binary", GE=None):
+        """RS free entropy Phi(q) with the conjugate eliminated (binary) at given alpha.
+        ``GE``: (G_E, dG_E/dq) = storage_GE(q, kappa) if the caller already has it."""
         q = np.asarray(q, float)
-        ge, dge = storage_GE(q, kappa)
+        ge, dge = storage_GE(q, kappa) if GE is None else GE
         if weights == "binary":
             qh = -2.0 * alpha * dge
             lc, _ = binary_GS(qh)
@@ -158,9 +159,10 @@ class PerceptronStorage(TheoryModel):
         F = self._F_binary if weights == "binary" else self._F_spherical
         r = solve_fixed_point(F, x0, {"alpha": a, "kappa": k}, bounds=([0.0], [Q_MAX]), tol=1e-12)
         q = np.where(a == 0, 0.0, r.x[0])
-        _, dge = storage_GE(np.clip(q, 1e-14, Q_MAX), k)
-        qh = np.where(a > 0, -2 * a * dge, 0.0) if weights == "binary" else q / (1 - q) ** 2
-        s = self.entropy_at(np.clip(q, 1e-14, Q_MAX), a, k, weights)
+        qc = np.clip(q, 1e-14, Q_MAX)
+        GE = storage_GE(qc, k)
+        qh = np.where(a > 0, -2 * a * GE[1], 0.0) if weights == "binary" else q / (1 - q) ** 2
+        s = self.entropy_at(qc, a, k, weights, GE=GE)
         s = np.where(a == 0, np.log(2.0) if weights == "binary" else 0.0, s)
         out = dict(q=q, q_hat=qh, entropy=s, free_energy=np.full_like(q, np.nan),
                    energy=np.zeros_like(q), converged=r.converged, residual=r.residual,
@@ -185,12 +187,16 @@ class PerceptronStorage(TheoryModel):
     def alpha_of_q(self, q, kappa=0.0):
         """Binary RS branch parametrised by q: (alpha(q), qh(q)). qh inverts
         q = E_z tanh^2(sqrt(qh) z); alpha = -qh / (2 G_E'(q))."""
+        return self._alpha_of_q(q, kappa)[:2]
+
+    def _alpha_of_q(self, q, kappa):
+        """(alpha, qh, (G_E, G_E')) at q; G_E is returned for reuse by entropy_at."""
         q = float(q)
         f = lambda lq: binary_GS(np.exp(lq))[1] - q
         lqh = optimize.brentq(f, -60.0, 60.0, xtol=1e-15, rtol=1e-15, maxiter=500)
         qh = math.exp(lqh)
-        _, dge = storage_GE(np.array(q), kappa)
-        return float(-qh / (2 * dge)), qh
+        GE = storage_GE(np.array(q), kappa)
+        return float(-qh / (2 * GE[1])), qh, GE
 
     def capacity(self, level="rs", **params):
         level = self.check_level(level)
@@ -205,8 +211,8 @@ class PerceptronStorage(TheoryModel):
                                message="spherical capacity: q -> 1 (Gardner 1988)")
 
         def s_of_q(q):
-            a, _ = self.alpha_of_q(q, k)
-            return float(self.entropy_at(np.array(q), a, k, "binary"))
+            a, _, GE = self._alpha_of_q(q, k)
+            return float(self.entropy_at(np.array(q), a, k, "binary", GE=GE))
 
         qc = optimize.brentq(s_of_q, 1e-6, 1 - 1e-7, xtol=1e-14, rtol=1e-13)
         ac, qh = self.alpha_of_q(qc, k)
