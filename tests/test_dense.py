@@ -120,8 +120,13 @@ def test_gamma_parameter_and_batch(dense):
     assert abs(b["free_energy"][1, 1] - r1.free_energy) < 1e-12
 
 
-def test_rs_phase_lines():
-    pl = phase_lines(4, "rs", n_rays=8, r_points=40)
+@pytest.fixture(scope="module")
+def rs_lines():
+    return phase_lines(4, "rs", n_rays=8, r_points=40)
+
+
+def test_rs_phase_lines(rs_lines):
+    pl = rs_lines
     sp = pl["retrieval_spinodal"]
     assert sp["T"][0] == 0 and abs(sp["alpha"][0] - 0.0329767) < 1e-6
     assert np.all(sp["T"] >= 0) and np.all(sp["alpha"] >= 0)
@@ -194,3 +199,48 @@ def test_ray_scaling_identity_used_by_phase_lines():
     pl = phase_lines(P, "1rsb", rsb_retrieval=False)
     k = pl["glass_constants"]
     assert np.allclose(pl["spin_glass_dynamic"]["T"] * k["b_d"], np.sqrt(pl["spin_glass_dynamic"]["alpha"] / 24))
+
+
+def test_rs_at_retrieval_line(rs_lines):
+    """AT line of RS retrieval (replicon = 1): independent dense re-solves on, below and above it;
+    below the spinodal; ends at (0, 0) (T_AT ~ exp(-1/(2 alpha (P-1)!))) and on the spinodal at the
+    Nishimori point T = alpha; the paramagnet (q = 0) has replicon 0 (xi''(0) = 0, P > 2)."""
+    from statmech_nn.theory.dense import _at_asymptote
+    from statmech_nn.theory.registry import get_model
+    model = get_model("dense-hebbian")
+    at, sp = rs_lines["at_retrieval"], rs_lines["retrieval_spinodal"]
+    assert rs_lines["at_retrieval_skipped"] == []
+    a, T = at["alpha"], at["T"]
+    assert len(a) >= 6 and a[0] == 0 and T[0] == 0
+    assert np.all(np.diff(a) > 0) and np.all(np.diff(T) > 0)
+    solve = lambda al, t, br="retrieval": model.solve(level="rs", P=4, alpha=al, T=t, branch=br)
+    for i in (1, len(a) // 2, len(a) - 2):
+        r = solve(a[i], T[i])
+        assert r.converged and r.branch == "retrieval"
+        assert abs(r.stability["replicon"] - 1) < 1e-6
+        lo, hi = solve(a[i], 0.97 * T[i]), solve(a[i], 1.03 * T[i])
+        assert lo.converged and hi.converged and lo.branch == hi.branch == "retrieval"
+        assert lo.stability["replicon"] > 1 > hi.stability["replicon"]
+        p = solve(a[i], T[i], "paramagnet")
+        assert p.converged and p.order_parameters["q"] == 0 and p.stability["replicon"] == 0
+    # below the (re-entrant) spinodal: between its lower (T -> 0 at alpha_c) and upper branches
+    k = int(np.argmax(sp["alpha"]))
+    up_a, up_T = sp["alpha"][k:][::-1], sp["T"][k:][::-1]
+    lo_a, lo_T = sp["alpha"][:k + 1], sp["T"][:k + 1]
+    inner = slice(1, -1)
+    assert np.all(T[inner] < np.interp(a[inner], up_a, up_T))
+    assert np.all(T[inner] > np.interp(a[inner], lo_a, lo_T, left=0.0))
+    # T -> 0 end: the RS T = 0 replicon is infinite; the coldest ray (b = 12) obeys the asymptote
+    assert solve(0.02, 0.0).stability["replicon"] == np.inf
+    m0 = solve(a[1], 0.0).order_parameters["m"]
+    assert abs(T[1] / _at_asymptote(4, a[1], m0) - 1) < 0.02
+    # spinodal end: lambda = 1 at the fold on the Nishimori line T = alpha, the nose of the spinodal
+    assert abs(T[-1] / a[-1] - 1) < 1e-6 and np.all(T[inner] < a[inner])
+    assert sp["alpha"].max() <= a[-1]
+    r = solve(0.998 * a[-1], T[-1])
+    assert r.converged and r.branch == "retrieval"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # no retrieval saddle beyond the nose: unconverged, flagged
+        for f in (0.95, 1.0, 1.05):
+            r = solve(1.002 * a[-1], f * T[-1])
+            assert not (r.converged and r.branch == "retrieval")

@@ -121,7 +121,7 @@ class DenseHebbian(TheoryModel):
             raise ParameterError("dense-hebbian needs parameter P (even integer >= 4)")
         for v in np.unique(np.asarray(arrays["P"]).ravel()):
             check_P(v)
-        a = self._load(4, arrays.get("alpha"), arrays.get("gamma"))
+        self._load(4, arrays.get("alpha"), arrays.get("gamma"))   # validates the load
         if "T" in arrays and np.any(~(np.asarray(arrays["T"], float) >= 0)):
             raise ParameterError("T must be >= 0 everywhere on the grid")
         if "beta" in arrays and np.any(~(np.asarray(arrays["beta"], float) > 0)):
@@ -254,7 +254,9 @@ class DenseHebbian(TheoryModel):
         ``spin_glass``: RS: where the RS spin-glass solution appears (T = sqrt(alpha/P!)/b_rs_sg);
         1RSB: ``spin_glass_static`` (T_s, the thermodynamic glass transition, which is also the
         boundary of the paramagnet) and ``spin_glass_dynamic`` (T_d);
-        ``paramagnet``: boundary of the paramagnetic state of the m = 0 sector (RS: A_SG = A_para).
+        ``paramagnet``: boundary of the paramagnetic state of the m = 0 sector (RS: A_SG = A_para);
+        RS only: ``at_retrieval``, the de Almeida-Thouless line of the RS retrieval state (see
+        :func:`phase_lines`).
         Found ray by ray (fixed b = beta sqrt(alpha/P!)): the fold of alpha(r) on each ray and the sign
         change of A_R - A_0 are bracketed on an r grid and refined by Brent / brentq (RS points; points
         with RSB: parabolic / linear interpolation on the grid); T = 0
@@ -468,8 +470,118 @@ def _ray_rs(P, b, r):
     return s, E, prm
 
 
+def _rs_fold(P, b, bracket, xtol=1e-10):
+    """RS fold of alpha(r) on the ray b (the retrieval spinodal): Brent maximum of alpha on a bracket."""
+    return minimize_scalar(lambda rv: -_ray_rs_point(P, b, rv)[0], bracket=bracket, method="brent",
+                           options={"xtol": xtol})
+
+
+def _ray_replicon(P, b, r):
+    """RS retrieval replicon lambda = b^2 xi''(q) E sech^4(b u) (xi = q^P, u = r + z sqrt(xi'(q)))
+    at the ray point (b, r); NaN where the saddle is not converged (callers skip those)."""
+    s, _, _ = _ray_rs(P, b, r)
+    ok = s["converged"] & (s["m"] > 1e-3)
+    return np.where(ok, s["replicon"], np.nan), s
+
+
+def _at_asymptote(P, alpha, m0):
+    """Leading low-T AT temperature of RS retrieval: E sech^4(beta u) -> (4/3) p_u(0)/beta gives
+    lambda = (4/3) (P-1) beta sqrt(tau)/(P-1)! phi(m^{P-1}/sqrt(tau)), tau = alpha (P-1)!, so
+    T_AT = (4/3) (P-1) sqrt(tau)/(P-1)! phi(m0^{P-1}/sqrt(tau))  (m0: T = 0 retrieval m);
+    exponentially small, ~ exp(-1/(2 tau)), as alpha -> 0."""
+    tau = np.asarray(alpha, float) * math.factorial(P - 1)
+    z = np.asarray(m0, float) ** (P - 1) / np.sqrt(tau)
+    return (4.0 / 3.0) * (P - 1) * np.sqrt(tau) / math.factorial(P - 1) * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+
+def _at_lines(P, t, rays):
+    """AT line of RS retrieval from per-ray data ``rays`` = [(b, r grid, replicon grid, ok grid,
+    fold index j, refined fold r, replicon at the fold)], b descending.
+
+    On each ray lambda(r) - 1 changes sign (lambda >= 1 at small r, i.e. large alpha and T) between
+    two converged grid points on the stable side of the fold; brentq refines it and the saddle is
+    re-solved at the root.  The line ends on the retrieval spinodal where lambda at the fold is 1
+    (brentq in b).  Returns (alpha, T, b) of the ray points, the end point or None, skipped rays."""
+    fP, fP1 = math.factorial(P), math.factorial(P - 1)
+    pts, skipped = [], []
+
+    def to_aT(b, r, s):
+        a = P * float(s["m"][0]) ** (2 * P - 2) / (fP1 * r * r)
+        return a, math.sqrt(a / fP) / b
+
+    for b, rr, lam, ok, j, r_f, lam_f in rays:
+        if not np.isfinite(lam_f):
+            skipped.append((float(b), "fold saddle not converged"))
+            continue
+        if lam_f < 1:   # RS-stable along the whole stable branch: the ray is above the line
+            continue
+        # stable branch only: the refined fold, then the grid points beyond it
+        sel = rr > r_f
+        rs_, d = np.r_[r_f, rr[sel]], np.r_[lam_f, lam[sel]] - 1.0
+        k = np.nonzero((d[:-1] >= 0) & (d[1:] < 0))[0]
+        if not k.size or np.isnan(d[:k[0] + 2]).any():   # never bracket across an unconverged saddle
+            skipped.append((float(b), "no bracket of lambda = 1 among converged saddles"))
+            continue
+        f = lambda rv: float(_ray_replicon(P, b, rv)[0][0]) - 1.0
+        try:
+            r_at = brentq(f, rs_[k[0]], rs_[k[0] + 1], xtol=1e-13, rtol=1e-15)
+        except ValueError as exc:   # NaN inside the bracket (unconverged saddle)
+            skipped.append((float(b), f"brentq: {exc}"))
+            continue
+        lam_at, s = _ray_replicon(P, b, r_at)
+        if not abs(lam_at[0] - 1.0) < 1e-9:   # NaN: unconverged; else brentq was fed a NaN inside
+            skipped.append((float(b), f"saddle at the root: replicon {lam_at[0]:.6g}"))
+            continue
+        pts.append((*to_aT(b, r_at, s), float(b)))
+    # end point on the spinodal: lambda at the fold = 1 between adjacent rays (lambda_fold grows with b)
+    end = None
+    for (b1, *_, rf1, lf1), (b2, *_, rf2, lf2) in zip(rays[:-1], rays[1:]):
+        if np.isfinite(lf1) and np.isfinite(lf2) and lf1 >= 1 > lf2:
+            memo = {}
+
+            def h(bv):
+                if bv in memo:
+                    return memo[bv]
+                # fold bracket from one batched solve near the fold interpolated between the two rays
+                w = math.log(bv / b2) / math.log(b1 / b2)
+                for rg in (rf2 ** (1 - w) * rf1 ** w * np.linspace(0.85, 1.15, 13), t * (1.0 + 1.0 / bv)):
+                    lam_g, s = _ray_replicon(P, np.full(rg.size, bv), rg)
+                    a = np.where(np.isfinite(lam_g), P * np.maximum(s["m"], 0) ** (2 * P - 2) / (fP1 * rg ** 2), -1.0)
+                    jj = int(np.argmax(a))
+                    if a[jj] > 0 and 0 < jj < rg.size - 1:
+                        break
+                else:
+                    raise ValueError(f"no interior fold on the ray b = {bv:.6g}")
+                r_f = _rs_fold(P, bv, (rg[jj - 1], rg[jj], rg[jj + 1]), xtol=1e-8).x
+                lam_f, s = _ray_replicon(P, bv, r_f)
+                if not np.isfinite(lam_f[0]):
+                    raise ValueError(f"fold saddle not converged on the ray b = {bv:.6g}")
+                memo[bv] = (float(lam_f[0]) - 1.0, r_f, s)
+                return memo[bv]
+            try:   # xtol ~ the noise of lambda at the Brent fold (xtol 1e-8 in r)
+                b_e = brentq(lambda bv: h(bv)[0], b2, b1, xtol=1e-7)
+                _, r_f, s = h(b_e)
+                end = (*to_aT(b_e, r_f, s), b_e)
+            except ValueError as exc:
+                skipped.append((float("nan"), f"spinodal end point: {exc}"))
+            break
+    return pts, end, skipped
+
+
 def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb_retrieval=True):
-    """See :meth:`DenseHebbian.phase_lines`."""
+    """See :meth:`DenseHebbian.phase_lines`.
+
+    RS ``at_retrieval`` (de Almeida-Thouless line of the RS retrieval state): replicon
+    lambda = beta^2 xi''(q) E sech^4(beta u) = 1.  lambda -> inf as T -> 0 at every alpha > 0
+    (lambda ~ beta, see :func:`_at_asymptote`), so RS retrieval is unstable below T_AT(alpha) > 0;
+    T_AT -> 0 exponentially (~ exp(-1/(2 alpha (P-1)!))) as alpha -> 0, and the line ends on the
+    retrieval spinodal (lambda = 1 at the fold).  That end point lies on the Nishimori line T = alpha
+    (beta a0 = beta^2 c: there m = q and lambda is the slope of the one-variable map q -> E tanh, so
+    its fold has lambda = 1); it is found numerically, not imposed.  Points: (0, 0) (that limit), one converged root
+    per ray with a crossing (rays too hot for one contribute nothing), the spinodal end point.
+    Rays whose crossing could not be refined on converged saddles are left out and listed (b,
+    reason) in ``at_retrieval_skipped``.  The m = 0 sector has no AT line at RS: the paramagnet
+    (q = 0) has lambda = 0 since xi''(0) = 0 for P > 2."""
     fP, fP1 = math.factorial(P), math.factorial(P - 1)
     consts = pspin_glass_constants(P)
     bs = np.geomspace(b_range[1], b_range[0], n_rays)   # low T first: lines ordered from T = 0 to alpha = 0
@@ -485,7 +597,7 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     B, Rr = np.meshgrid(bs, t, indexing="ij")
     Rr = Rr * (1.0 + 1.0 / B)
     s, E, prm = _ray_rs(P, B.ravel(), Rr.ravel())
-    m, q = s["m"], s["q"]
+    m = s["m"]
     ok = s["converged"]
     A_scaled = s["pressure"].copy()
     m_rs = s["m"].copy()
@@ -503,6 +615,8 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     if level == "1rsb" and rsb_retrieval:
         broken = (np.abs(s["m"] - m_rs) > 0).reshape(B.shape)
     sp_a, sp_T, gl_a, gl_T = [], [], [], []
+    lam_grid = np.where(ok, s["replicon"].reshape(B.shape), np.nan)
+    at_rays = []
     for i, b in enumerate(bs):
         a = np.where(ok[i], alpha[i], -1.0)
         j = int(np.argmax(a))
@@ -510,9 +624,11 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
             continue
         if not broken[i, j - 1:j + 2].any():
             # RS fold: maximise alpha(r) on the bracket by Brent's method (each value one RS solve)
-            res = minimize_scalar(lambda rv: -_ray_rs_point(P, b, rv)[0], bracket=(Rr[i, j - 1], Rr[i, j], Rr[i, j + 1]),
-                                  method="brent", options={"xtol": 1e-10})
+            res = _rs_fold(P, b, (Rr[i, j - 1], Rr[i, j], Rr[i, j + 1]))
             a_max = float(-res.fun)
+            if level == "rs":
+                lam_f = float(_ray_replicon(P, b, res.x)[0][0])
+                at_rays.append((b, Rr[i], lam_grid[i], ok[i], j, float(res.x), lam_f))
         else:
             # parabola through the three grid points around the fold (in log r)
             x3 = np.log(Rr[i, j - 1:j + 2])
@@ -553,6 +669,11 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
     if level == "rs":
         out["spin_glass"] = {"alpha": a_line, "T": sq / consts["b_rs_sg"]}
         out["paramagnet"] = {"alpha": a_line, "T": sq / consts["b_rs_th"]}
+        pts, end, skipped = _at_lines(P, t, at_rays)
+        pts = [(0.0, 0.0, math.inf)] + pts + ([end] if end is not None else [])
+        at = np.array(pts, float)
+        out["at_retrieval"] = {"alpha": at[:, 0], "T": at[:, 1], "b": at[:, 2]}
+        out["at_retrieval_skipped"] = skipped
     else:
         out["spin_glass_static"] = {"alpha": a_line, "T": sq / consts["b_s"]}
         out["spin_glass_dynamic"] = {"alpha": a_line, "T": sq / consts["b_d"]}
