@@ -102,6 +102,21 @@ def test_mattis_and_coupling_hopfield_identical_trajectories():
         runs[1][1]["observables"]["energy"]["mean"], abs=1e-12)
 
 
+@pytest.mark.parametrize("variant", ["distinct", "all-tuples"])
+def test_real_and_mattis_dense_identical_trajectories(variant):
+    """The float power-sum kernel (cached per-pattern F) follows the exact integer chain."""
+    m = mc.dense_hebbian(40, P=4, K=30, seed=2, variant=variant)
+    runs = []
+    for rep in ("mattis", "real"):
+        s = mc.Sampler(m, T=0.1, chains=2, representation=rep, order="random", rule="heat-bath")
+        st = s.init_state(5)
+        s.run(st, 150)
+        runs.append((st.sig.copy(), st.acc.sum(), s.energies(st)))
+    assert runs[0][1] > 1000
+    assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1] == runs[1][1]
+    assert np.allclose(runs[0][2], runs[1][2], rtol=1e-12, atol=1e-9)
+
+
 def test_auto_representation_switches_to_coupling_when_cheaper():
     m = mc.hopfield(100, K=60, seed=1)             # K comparable to N, low T: rare acceptance
     s = mc.Sampler(m, T=0.2, chains=1, init="pattern")

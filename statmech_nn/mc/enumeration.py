@@ -48,12 +48,10 @@ def enumerate_exact(model, T=None, beta=None, chunk=2 ** 16):
     if math.isinf(b):
         raise ParameterError("exact enumeration needs T > 0")
     n = 2 ** N
+    S = all_states(N)       # the only bit extraction: E, P(q) popcounts and m all use S
     E = np.empty(n)
-    for s0 in range(0, n, chunk):
-        idx = np.arange(s0, min(n, s0 + chunk), dtype=np.int64)
-        S = (1 - 2 * ((idx[:, None] >> np.arange(N)) & 1)).astype(np.int8)
-        E[s0:s0 + len(idx)] = model.energy(S)
-    S = all_states(N)
+    for s0 in range(0, n, chunk):       # chunked: model.energy works in float64
+        E[s0:s0 + chunk] = model.energy(S[s0:s0 + chunk])
     lw = -b * E
     lmax = lw.max()
     w = np.exp(lw - lmax)
@@ -63,11 +61,11 @@ def enumerate_exact(model, T=None, beta=None, chunk=2 ** 16):
     energy = float(p @ E)
     track = model.patterns[:, 0].astype(np.float64) if model.patterns is not None else np.ones(N)
     mvals = (S @ track) / N
-    mag = S.sum(1) / N
-    # P(q): q = 1 - 2 popcount(tau)/N
+    ssum = S.sum(1, dtype=np.int64)
+    mag = ssum / N
+    # P(q): q = 1 - 2 popcount(tau)/N, popcount(tau) = (N - sum_k s_k(tau)) / 2
     pq_tau = _wht(_wht(p) ** 2) / n
-    pop = np.array([bin(k).count("1") for k in range(n)]) if N <= 12 else \
-        ((np.arange(n)[:, None] >> np.arange(N)) & 1).sum(1)
+    pop = (N - ssum) // 2
     qv = 1.0 - 2.0 * np.arange(N + 1) / N
     Pq = np.bincount(pop, weights=pq_tau, minlength=N + 1)
     order = np.argsort(qv)

@@ -17,6 +17,8 @@ polynomial of degree P-1, so the energy difference is an exact integer times
 
 Real patterns (``sweep_real``): odd power sums p_k = sum_i xi_i^k sigma_i (k odd <= P) are
 kept per pattern, the even ones are constants; e_P follows from Newton's identities.
+F(p^mu) of the current state is cached per pattern, so an attempt evaluates F once per
+pattern (for the flipped state).
 """
 import math
 
@@ -180,9 +182,14 @@ def _esym(p, P, variant, fact, e):
     return e[P]
 
 
-@njit(cache=CACHE)
-def dsum_real(xp, w, ps, i, s, P, variant, fact, buf, ework):
-    """sum_mu w_mu [F(p after flipping i) - F(p)] for real patterns."""
+# inlined: the call costs ~20-40 ns per attempt at small K (measured)
+@njit(inline="always", cache=CACHE)
+def dsum_real(xp, w, ps, fcur, fnew, i, s, P, variant, fact, buf, ework):
+    """sum_mu w_mu [F(p after flipping i) - F(p)] for real patterns.
+
+    ``fcur[mu]`` = F(ps[mu]) of the current state (cached by the caller); F after the
+    flip goes to ``fnew[mu]`` so that an accepted flip needs no re-evaluation.
+    """
     K = ps.shape[0]
     nodd = xp.shape[2]
     tot = 0.0
@@ -191,8 +198,9 @@ def dsum_real(xp, w, ps, i, s, P, variant, fact, buf, ework):
             buf[k] = ps[mu, k]
         for j in range(nodd):
             buf[2 * j + 1] -= 2.0 * s * xp[i, mu, j]
-        tot += w[mu] * (_esym(buf, P, variant, fact, ework)
-                        - _esym(ps[mu], P, variant, fact, ework))
+        f = _esym(buf, P, variant, fact, ework)
+        fnew[mu] = f
+        tot += w[mu] * (f - fcur[mu])
     return tot
 
 
@@ -207,6 +215,13 @@ def sweep_real(xp, w, P, variant, pref, field, sig, ps, beta, rule, order, rng):
         fact *= k
     buf = np.zeros(P + 1)
     ework = np.zeros(P + 1)
+    # F(p^mu) of the current state, refreshed only on acceptance (the unflipped term was
+    # half the work per attempt); the values are the ones a recomputation would give
+    # bit for bit, since the accepted ps update repeats the arithmetic of buf.
+    fcur = np.empty(K)
+    fnew = np.empty(K)
+    for mu in range(K):
+        fcur[mu] = _esym(ps[mu], P, variant, fact, ework)
     nacc = 0
     dEtot = 0.0
     for t in range(N):
@@ -215,12 +230,14 @@ def sweep_real(xp, w, P, variant, pref, field, sig, ps, beta, rule, order, rng):
         else:
             i = int(uniform(rng) * N)
         s = sig[i]
-        dE = pref * dsum_real(xp, w, ps, i, s, P, variant, fact, buf, ework) + 2.0 * s * field[i]
+        dE = (pref * dsum_real(xp, w, ps, fcur, fnew, i, s, P, variant, fact, buf, ework)
+              + 2.0 * s * field[i])
         if accept(dE, beta, rule, rng):
             sig[i] = -s
             for mu in range(K):
                 for j in range(nodd):
                     ps[mu, 2 * j + 1] -= 2.0 * s * xp[i, mu, j]
+                fcur[mu] = fnew[mu]
             nacc += 1
             dEtot += dE
     return nacc, dEtot

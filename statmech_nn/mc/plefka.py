@@ -100,25 +100,30 @@ class PlefkaSampler:
         object.__setattr__(self, "_W", W)
 
     # ---- H(m), -dH/dm, V(m), dV/dm ----------------------------------------------------
-    def mean_energy(self, mi):
+    # ``xe`` = _esym_m(mi) (hebbian form): computed once per iteration and shared by the
+    # field, Onsager and energy methods instead of recomputed in each
+    def _esym_m(self, mi):
+        """x_i^mu = xi_i^mu m_i (N, K) and e_0..e_P(x^mu)."""
+        X = self.model.patterns * mi[:, None]
+        return X, _esym_vectors(X, self.model.P)
+
+    def mean_energy(self, mi, xe=None):
         """H evaluated on magnetisations (the multilinear extension)."""
         m = self.model
         if self._J is not None:
             return float(-0.5 * mi @ self._J @ mi - m.field @ mi)
-        X = m.patterns * mi[:, None]
-        e = _esym_vectors(X, m.P)
+        X, e = self._esym_m(mi) if xe is None else xe
         return float(-float(m.N) ** (1 - m.P) * (e[m.P] @ m.weights) - m.field @ mi)
 
-    def first_order_field(self, mi):
+    def first_order_field(self, mi, xe=None):
         m = self.model
         if self._J is not None:
             return self._J @ mi + m.field
-        X = m.patterns * mi[:, None]
-        e = _esym_vectors(X, m.P)
+        X, e = self._esym_m(mi) if xe is None else xe
         ex = _excluded(e, X, m.P - 1)                 # e_{P-1}(x without i)
         return float(m.N) ** (1 - m.P) * ((m.patterns * ex) @ m.weights) + m.field
 
-    def onsager(self, mi):
+    def onsager(self, mi, xe=None):
         """(V(m), dV/dm) of the second-order term."""
         m = self.model
         c = 1.0 - mi ** 2
@@ -134,9 +139,8 @@ class PlefkaSampler:
             diag = (xw * xi).sum(1)                           # sum_mu w_mu xi_i^mu^2
             Wc = (((xw @ Acc) * xw).sum(1) - diag ** 2 * c) / m.N ** 2
             return 0.5 * float(c @ Wc), -2.0 * mi * Wc
-        A = xi * mi[:, None]
+        A, ea = self._esym_m(mi) if xe is None else xe
         Cm = xi ** 2 * c[:, None]
-        ea = _esym_vectors(A, P)
         ec = _esym_vectors(Cm, P)
         pref2 = float(m.N) ** (2 - 2 * P)
         w2 = m.weights ** 2
@@ -152,9 +156,10 @@ class PlefkaSampler:
         return V, dV
 
     def field(self, mi):
-        h = self.first_order_field(mi)
+        xe = None if self._J is not None else self._esym_m(mi)
+        h = self.first_order_field(mi, xe)
         if self.order == 2:
-            _, dV = self.onsager(mi)
+            _, dV = self.onsager(mi, xe)
             h = h + 0.5 * self.beta * dV
         return h
 
@@ -185,8 +190,9 @@ class PlefkaSampler:
             mi = (1 - d) * mi + d * new
             if res < self.tol:
                 break
-        H = self.mean_energy(mi)
-        V = self.onsager(mi)[0] if self.order == 2 else 0.0
+        xe = None if self._J is not None else self._esym_m(mi)
+        H = self.mean_energy(mi, xe)
+        V = self.onsager(mi, xe)[0] if self.order == 2 else 0.0
         with np.errstate(divide="ignore", invalid="ignore"):
             pp, pm = (1 + mi) / 2, (1 - mi) / 2
             S0 = -np.sum(np.where(pp > 0, pp * np.log(pp), 0) + np.where(pm > 0, pm * np.log(pm), 0))
