@@ -51,10 +51,10 @@ CHUNK = 3_000_000       # max batch * atoms * nodes evaluated at once
 
 
 # --------------------------------------------------------------------------- moments
-def _moments(law, kappa, b, beta):
+def _moments(law, kappa, b, beta, full=True):
     """Site averages for h = kappa xi~ + b z at finite beta (arrays of shape (batch,)).
 
-    Returns E tanh, E tanh^2, E xi~ tanh, E sech^4, E ln cosh (all of beta h).
+    Returns E tanh, E tanh^2, E xi~ tanh and, with ``full``, E sech^4, E ln cosh (all of beta h).
     """
     if law.kind == "gaussian":
         mu = kappa * law.a0
@@ -65,16 +65,21 @@ def _moments(law, kappa, b, beta):
         s2 = sech2(bh)
         Et, Et2, Es2 = expect(t, w), expect(t * t, w), expect(s2, w)
         Ext = law.a0 * Et + kappa * law.s ** 2 * beta * Es2
-        return dict(Et=Et, Et2=Et2, Ext=Ext, Es4=expect(s2 * s2, w), Elc=expect(log_cosh(bh), w))
+        out = dict(Et=Et, Et2=Et2, Ext=Ext)
+        if full:
+            out.update(Es4=expect(s2 * s2, w), Elc=expect(log_cosh(bh), w))
+        return out
     x, wl = law.x, law.w
     a = kappa[:, None] * x
     h, w = normal_nodes(a, np.broadcast_to(b[:, None], a.shape), np.broadcast_to(beta[:, None], a.shape))
     bh = beta[:, None, None] * h
     t = np.tanh(bh)
-    s2 = sech2(bh)
     Et_l, Et2_l = expect(t, w), expect(t * t, w)
-    return dict(Et=np.sum(wl * Et_l, -1), Et2=np.sum(wl * Et2_l, -1), Ext=np.sum(wl * x * Et_l, -1),
-                Es4=np.sum(wl * expect(s2 * s2, w), -1), Elc=np.sum(wl * expect(log_cosh(bh), w), -1))
+    out = dict(Et=np.sum(wl * Et_l, -1), Et2=np.sum(wl * Et2_l, -1), Ext=np.sum(wl * x * Et_l, -1))
+    if full:
+        s2 = sech2(bh)
+        out.update(Es4=np.sum(wl * expect(s2 * s2, w), -1), Elc=np.sum(wl * expect(log_cosh(bh), w), -1))
+    return out
 
 
 def _moments0(law, kappa, b):
@@ -217,7 +222,8 @@ class _Learning(TheoryModel):
                 return np.array([mo["Ext"]])
             q = np.clip(x[1], 0, 1)
             b = np.sqrt(al * c["nu"] * q ** (P - 1) / fact)
-            mo = _moments(lawb, kappa, b, np.full(nb, beta))
+            # the Newton hot path: Es4 and Elc are only needed at the solution (_observables)
+            mo = _moments(lawb, kappa, b, np.full(nb, beta), full=False)
             return np.array([mo["Ext"], mo["Et2"]])
         # P = 2
         if T0:
@@ -234,7 +240,7 @@ class _Learning(TheoryModel):
         bad = np.any([Dk <= 0 for Dk in D], axis=0)
         rr = sum(mult * ck * ck * q / np.where(Dk > 0, Dk, 1.0) ** 2
                  for (ck, mult), Dk in zip(c["spec"], D))
-        mo = _moments(lawb, n, np.sqrt(al * rr), np.full(nb, beta))
+        mo = _moments(lawb, n, np.sqrt(al * rr), np.full(nb, beta), full=False)
         out = np.array([mo["Ext"], mo["Et2"]])
         out[:, bad] = np.nan
         return out
@@ -365,8 +371,9 @@ class _Learning(TheoryModel):
         return best, c
 
     # ---- 1RSB (P >= 3, T > 0) --------------------------------------------------------------
-    def _rsb_parts(self, c, X):
-        """Per-atom 1RSB averages through the p-spin engine (signal field = kappa xi~ per atom)."""
+    def _rsb_parts(self, c, X, full=True):
+        """Per-atom 1RSB averages through the p-spin engine (signal field = kappa xi~ per atom);
+        without ``full`` only what :meth:`_rsb_map` needs (no m, s4)."""
         from ..theory.pspin import PSpinEngine
         P, law, beta = c["P"], c["law"], c["beta"]
         if law.kind == "gaussian":
@@ -385,14 +392,17 @@ class _Learning(TheoryModel):
         prm = {"beta": np.full(shape, beta), "a0": np.zeros(shape), "c%d" % P: np.full(shape, cP),
                "h": (n ** (P - 1) / c["fact"])[:, None] * xs[None, :]}
         b = lambda v: np.broadcast_to(v[:, None], shape)
-        av = eng.rsb_averages(np.zeros(shape), b(q0), b(q1), b(x), prm)
+        av = eng.rsb_averages(np.zeros(shape), b(q0), b(q1), b(x), prm, full=full)
         E = lambda a: np.sum(a * ws, -1)
         Dq = (q1 * P * cP * q1 ** (P - 1) - cP * q1 ** P) - (q0 * P * cP * q0 ** (P - 1) - cP * q0 ** P)
-        return dict(n=E(av["t"] * xs), m=E(av["t"]), tt=E(av["tt"]), t2=E(av["t2"]), lnZ=E(av["lnZ"]),
-                    lc=E(av["lc"]), s4=E(av["s4"]), D=Dq, cP=cP, q0=q0, q1=q1, x=x, nn=n)
+        out = dict(n=E(av["t"] * xs), tt=E(av["tt"]), t2=E(av["t2"]), lnZ=E(av["lnZ"]),
+                   lc=E(av["lc"]), D=Dq, cP=cP, q0=q0, q1=q1, x=x, nn=n)
+        if full:
+            out.update(m=E(av["t"]), s4=E(av["s4"]))
+        return out
 
     def _rsb_map(self, c, X):
-        a = self._rsb_parts(c, X)
+        a = self._rsb_parts(c, X, full=False)   # the replicon's s4 only at the solution
         beta, P = c["beta"], c["P"]
         gx = -a["lnZ"] / a["x"] ** 2 + a["lc"] / a["x"] - 0.5 * beta ** 2 * a["D"]
         return np.stack([a["n"], a["tt"], a["t2"], a["x"] - gx / (beta ** 2 * P * a["cP"] + 1e-300)])

@@ -136,19 +136,23 @@ class PSpinEngine:
         return prm["a0"] * (self.P - 1) * np.asarray(m, float) ** self.P
 
     # ---- RS, finite T -------------------------------------------------------------
-    def rs_averages(self, m, q, prm, n_panel=N_PANEL_RS):
+    def rs_averages(self, m, q, prm, n_panel=N_PANEL_RS, full=True):
+        """E tanh, E tanh^2 ('t', 't2') and, with ``full``, E sech^4, E ln cosh ('s4', 'lc')."""
         beta = prm["beta"]
         s = np.sqrt(np.maximum(self.xi(q, prm, 1), 0.0))
         hs, w = Q.normal_nodes(self.field(m, prm), s, beta, n_panel=n_panel)
         bu = beta[..., None] * hs
         t = np.tanh(bu)
-        s2 = Q.sech2(bu)
-        return {"t": Q.expect(t, w), "t2": Q.expect(t * t, w), "s4": Q.expect(s2 * s2, w),
-                "lc": Q.expect(Q.log_cosh(bu), w)}
+        out = {"t": Q.expect(t, w), "t2": Q.expect(t * t, w)}
+        if full:
+            s2 = Q.sech2(bu)
+            out.update(s4=Q.expect(s2 * s2, w), lc=Q.expect(Q.log_cosh(bu), w))
+        return out
 
     def rs_map(self, x, prm):
         """(m, q) -> (E tanh, E tanh^2)."""
-        a = self.rs_averages(x[0], x[1], prm)
+        # the Newton hot path: s4 and lc are only needed once, at the solution (rs_thermo)
+        a = self.rs_averages(x[0], x[1], prm, full=False)
         return np.stack([a["t"], a["t2"]])
 
     def rs_pressure(self, m, q, prm, av=None):
@@ -248,8 +252,9 @@ class PSpinEngine:
         out.update(acc)
         return out
 
-    def rsb_averages(self, m, q0, q1, x, prm, n_outer=N_PANEL_OUTER, n_inner=N_PANEL_INNER):
-        """Outer averages E0 of ln Z1, <tanh>, <tanh>^2, <tanh^2>, <ln cosh>, <sech^4>."""
+    def rsb_averages(self, m, q0, q1, x, prm, n_outer=N_PANEL_OUTER, n_inner=N_PANEL_INNER, full=True):
+        """Outer averages E0 of ln Z1, <tanh>, <tanh>^2, <tanh^2>, <ln cosh> and, with
+        ``full``, <sech^4> ('lnZ', 't', 'tt', 't2', 'lc', 's4')."""
         beta = np.asarray(prm["beta"], float)
         v0 = np.maximum(self.xi(q0, prm, 1), 0.0)
         v1 = np.maximum(self.xi(q1, prm, 1), v0)
@@ -257,10 +262,14 @@ class PSpinEngine:
         width = np.sqrt(sig ** 2 + 1.0 / beta ** 2)
         w, w0 = Q.kink_nodes(self.field(m, prm), np.sqrt(v0), width, n_panel=n_outer)
         bb = lambda a: np.broadcast_to(np.asarray(a, float)[..., None], w.shape)
-        inn = self._inner(w, bb(sig), bb(beta), bb(x), n_panel=n_inner)
+        want = ("lnZ", "t", "t2", "lc") + (("s4",) if full else ())
+        inn = self._inner(w, bb(sig), bb(beta), bb(x), want=want, n_panel=n_inner)
         E = lambda a: Q.expect(a, w0)
-        return {"lnZ": E(inn["lnZ"]), "t": E(inn["t"]), "tt": E(inn["t"] ** 2), "t2": E(inn["t2"]),
-                "lc": E(inn["lc"]), "s4": E(inn["s4"])}
+        out = {"lnZ": E(inn["lnZ"]), "t": E(inn["t"]), "tt": E(inn["t"] ** 2), "t2": E(inn["t2"]),
+               "lc": E(inn["lc"])}
+        if full:
+            out["s4"] = E(inn["s4"])
+        return out
 
     def rsb_gradx(self, m, q0, q1, x, prm, av):
         """dA/dx of the 1RSB pressure."""
@@ -269,7 +278,7 @@ class PSpinEngine:
     def rsb_map(self, X, prm):
         """(m, q0, q1, x) -> (E0<t>, E0<t>^2, E0<t^2>, x - dA/dx / (beta^2 xi'(1)))."""
         m, q0, q1, x = X
-        av = self.rsb_averages(m, q0, q1, x, prm)
+        av = self.rsb_averages(m, q0, q1, x, prm, full=False)   # s4 (replicon) only in rsb_thermo
         gx = self.rsb_gradx(m, q0, q1, x, prm, av)
         scale = prm["beta"] ** 2 * self.xi(1.0, prm, 1)
         return np.stack([av["t"], av["tt"], av["t2"], x - gx / scale])
@@ -513,7 +522,6 @@ def _rsb_starts(rs, zero_T, beta, xi1):
 def _rsb_from_rs(engine, prm, rs, base=None):
     """1RSB value of one RS candidate: min over broken solutions (Newton from starts around
     ``rs``) and the RS point ``base`` (default ``rs``) itself."""
-    n = prm["beta"].size
     zero_T = np.isinf(prm["beta"])
     best = {k: np.array(v, copy=True) for k, v in (rs if base is None else base).items()}
     xi1 = engine.xi(1.0, prm, 1)
