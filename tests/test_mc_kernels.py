@@ -3,13 +3,15 @@ import math
 
 import numpy as np
 import pytest
+from numba import njit
 
 from statmech_nn import mc
 from statmech_nn.core.errors import ParameterError
 from statmech_nn.mc.enumeration import all_states
 from statmech_nn.mc.kernels_coupling import sweep_coupling
-from statmech_nn.mc.kernels_hebb import sweep_int, sweep_real
-from statmech_nn.mc.kernels_rng import fill_uniform
+from statmech_nn.mc.kernels_hebb import (accept, energy_int, new_acache, sweep_int,
+                                         sweep_int_deg1_memo, sweep_real)
+from statmech_nn.mc.kernels_rng import fill_uniform, uniform
 from statmech_nn.mc.models import esym_poly_binary, flip_poly
 from statmech_nn.mc.rng import seed_states
 
@@ -231,3 +233,169 @@ def test_weighted_patterns_track_archetypes():
     assert r["series"]["m_all"][0, -1, 0, 0, 0] == pytest.approx(sig @ arch[:, 0] / 120)
     with pytest.raises(ParameterError):
         mc.weighted_patterns(xi, P=4, track=np.ones((5, 1)))
+
+
+# ---- the fast paths take the same decisions as the plain formulas -----------------------
+@njit
+def _accept_plain(dE, beta, rule, rng):
+    """The acceptance test written plainly: exp on every draw."""
+    if rule == 0:
+        if dE <= 0.0:
+            return True
+        return uniform(rng) < math.exp(-beta * dE)
+    x = beta * dE if dE != 0.0 else 0.0
+    if x > 700.0:
+        return False
+    return uniform(rng) * (1.0 + math.exp(x)) < 1.0
+
+
+@njit
+def _accept_both(dEs, beta, rule, rng):
+    r1 = rng.copy()
+    r2 = rng.copy()
+    out = np.zeros((dEs.shape[0], 2), np.bool_)
+    for k in range(dEs.shape[0]):
+        out[k, 0] = accept(dEs[k], beta, rule, r1)
+        out[k, 1] = _accept_plain(dEs[k], beta, rule, r2)
+    return out, r1, r2
+
+
+@njit
+def _sweep_int_plain(xi, gco, pref, field, sig, ov, beta, rule, order, rng):
+    """Reference binary-pattern sweep: products, Horner per pattern, plain acceptance."""
+    N = sig.shape[0]
+    K = ov.shape[0]
+    deg = gco.shape[0] - 1
+    nacc = 0
+    dEtot = 0.0
+    for t in range(N):
+        i = t if order == 0 else int(uniform(rng) * N)
+        s = sig[i]
+        tot = 0
+        for mu in range(K):
+            u = s * xi[i, mu] * ov[mu]
+            a = gco[deg]
+            for k in range(deg - 1, -1, -1):
+                a = a * u + gco[k]
+            tot += a
+        dE = pref * tot + 2.0 * s * field[i]
+        if _accept_plain(dE, beta, rule, rng):
+            sig[i] = -s
+            for mu in range(K):
+                ov[mu] -= 2 * s * xi[i, mu]
+            nacc += 1
+            dEtot += dE
+    return nacc, dEtot
+
+
+@pytest.mark.parametrize("rule", [0, 1])
+def test_accept_pretest_same_decisions_and_draws(rule):
+    """The exp-free pre-test of ``accept`` never changes a decision or the draws: random
+    dE over all regimes (|beta dE| around the pre-test threshold 2 and the heat-bath cut at
+    700, signed zeros, inf, nan), and dE placed within a few ulps of the decision boundary
+    for the uniform that is drawn next."""
+    g = np.random.default_rng(rule)
+    beta = 1.7
+    x = np.concatenate([g.uniform(-40, 40, 4000), g.uniform(-2.5, 2.5, 4000),
+                        g.uniform(1.9, 2.1, 2000), g.uniform(-2.1, -1.9, 2000),
+                        g.uniform(690, 710, 500), g.exponential(0.3, 2000),
+                        [0.0, -0.0, 2.0, -2.0, 700.0, 1e300, -1e300, np.inf, -np.inf, np.nan]])
+    dEs = x / beta
+    rng = seed_states(3, 1)[0]
+    out, r1, r2 = _accept_both(dEs, beta, rule, rng)
+    assert np.array_equal(out[:, 0], out[:, 1]) and np.array_equal(r1, r2)
+    assert 0.05 < out[:, 0].mean() < 0.95
+    # boundary: the next uniform u decides; put beta dE at -log(u) (Metropolis) or
+    # log(1/u - 1) (heat-bath), +- a few ulps
+    hits = 0
+    for trial in range(300):
+        u = fill_uniform(rng.copy(), np.zeros(1))[0]
+        xb = -math.log(u) if rule == 0 else math.log(1.0 / u - 1.0)
+        for j in range(-3, 4):
+            d = np.array([xb * (1.0 + j * 2.0 ** -52) / beta])
+            o, a, b = _accept_both(d, beta, rule, rng)
+            assert o[0, 0] == o[0, 1] and np.array_equal(a, b)
+            hits += int(o[0, 0])
+        fill_uniform(rng, np.zeros(1))
+    assert 0 < hits < 7 * 300
+
+
+@pytest.mark.parametrize("rule", [0, 1])
+@pytest.mark.parametrize("order", [0, 1])
+def test_int_kernels_follow_the_plain_chain(rule, order):
+    """sweep_int (selections for the +-1 products, pre-test) and the P = 2 kernel with a
+    kept acceptance table give the plain kernel's chain bit for bit: spins, overlaps, RNG
+    state, acceptance counts and sums of dE, over temperatures from hot to frozen and with
+    zero, uniform and site-dependent fields."""
+    N = 60
+    fields = [np.zeros(N), np.full(N, 0.15), np.random.default_rng(1).normal(0, 0.1, N)]
+    models = [mc.hopfield(N, K=5, seed=1), mc.hopfield(N, K=40, seed=2),
+              mc.dense_hebbian(N, P=2, K=7, seed=3, variant="all-tuples"),
+              mc.dense_hebbian(N, P=3, K=6, seed=4), mc.dense_hebbian(N, P=4, K=8, seed=5),
+              mc.dense_hebbian(N, P=6, K=4, seed=6, variant="all-tuples")]
+    n_acc = 0
+    for m in models:
+        fco, gco, pref = m.int_coefficients()
+        xi = m.patterns
+        for f in fields:
+            for T in (5.0, 0.5, 0.05, 1e-4):
+                beta = 1.0 / (T * abs(pref) * N ** (m.P - 1))    # T in the model's units
+                runs = []
+                for kern in ("plain", "int", "memo"):
+                    if kern == "memo" and gco.shape[0] != 2:
+                        continue
+                    sig = np.sign(xi[:, 0]).astype(np.int8)
+                    sig[::3] *= -1
+                    ov = sig.astype(np.int64) @ xi.astype(np.int64)
+                    rng = seed_states(11, 1)[0]
+                    tab = new_acache(1)[0]
+                    res = []
+                    for _ in range(40):
+                        if kern == "plain":
+                            res.append(_sweep_int_plain(xi, gco, pref, f, sig, ov, beta, rule,
+                                                        order, rng))
+                        elif kern == "int":
+                            res.append(sweep_int(xi, gco, pref, f, sig, ov, beta, rule, order,
+                                                 rng))
+                        else:
+                            res.append(sweep_int_deg1_memo(xi, gco, pref, f, sig, ov, beta,
+                                                           rule, order, rng, tab))
+                    runs.append((sig, ov, rng, res))
+                for r in runs[1:]:
+                    assert np.array_equal(r[0], runs[0][0]) and np.array_equal(r[1], runs[0][1])
+                    assert np.array_equal(r[2], runs[0][2]) and r[3] == runs[0][3]
+                n_acc += sum(a for a, _ in runs[0][3])
+    assert n_acc > 15_000
+
+
+def test_energy_zero_field_shortcut_and_integer_measurements():
+    m = mc.hopfield(40, K=3, seed=1)
+    fco, gco, pref = m.int_coefficients()
+    g = np.random.default_rng(0)
+    for _ in range(20):
+        s = g.choice(np.array([-1, 1], np.int8), 40)
+        ov = s.astype(np.int64) @ m.patterns.astype(np.int64)
+        a = energy_int(fco, pref, np.zeros(40), s, ov, True)
+        assert np.float64(a).tobytes() == np.float64(energy_int(fco, pref, np.zeros(40), s,
+                                                                ov)).tobytes()
+    # a total of exactly -0.0 (pref < 0, F(M) = M^2 - N = 0): the field loop turns it into
+    # +0.0, and the shortcut must not skip it
+    xi = np.ones((4, 1), np.int8)
+    fco4, _, pref4 = mc.hopfield(4, patterns=xi).int_coefficients()
+    s = np.array([1, 1, 1, -1], np.int8)
+    ov = s.astype(np.int64) @ xi.astype(np.int64)
+    a = energy_int(fco4, pref4, np.zeros(4), s, ov, True)
+    b = energy_int(fco4, pref4, np.zeros(4), s, ov)
+    assert a == 0.0 and np.float64(a).tobytes() == np.float64(b).tobytes()
+    # the driver's integer sums for the magnetisation and the tracked overlaps: the values
+    # of the float loops (exact integers over N)
+    s = mc.Sampler(m, T=0.4, chains=2, replicas=2)
+    st = s.init_state(3)
+    s.run(st, 5)
+    mag = st.series["mag"][-1]                   # (G, sweeps, R, L)
+    mall = st.series["m_all"][-1]                # (G, sweeps, R, L, T)
+    for g in range(2):
+        for r in range(2):
+            x = st.sig[g, st.slot[g, r, 0]].astype(np.float64)
+            assert mag[g, -1, r, 0] == x.sum() / 40
+            assert mall[g, -1, r, 0, 0] == (m.track[:, 0] * x).sum() / 40
