@@ -73,6 +73,49 @@ def run_grid(scale, data_dir=None):
         "epoch, and average accuracy vs number of tasks (vcl, meta m=0/1.35, ewc, plain)")
 def continual_nets(outdir, scale):
     ds, _, note = run_grid(scale)
+    return plot_continual_nets(ds, note, outdir)
+
+
+def dataset_from_runs(runs):
+    """The ``run_grid`` dataset built from per-run netCDF files of ``statmech-nn continual``.
+
+    ``runs``: ``{learner label: [path per seed, ...]}``; every run must share the stream
+    length, the epochs per task and the seeds (in order).  Used to draw the figure from runs
+    made outside the recipe (e.g. ``benchmarks/permuted_mnist.py``).
+    """
+    import xarray as xr
+    acc, avg, seeds, attrs, shape = [], [], None, None, None
+    for label, paths in runs.items():
+        a_l, v_l, s_l = [], [], []
+        for p in paths:
+            with xr.open_dataset(p) as d:
+                a_l.append(d["acc_epoch"].values)
+                v_l.append(d["average_accuracy"].values)
+                s_l.append(int(d.attrs["seed"]))
+                here = dict(stream=d.attrs["tasks"], hidden=d.attrs["param_hidden"],
+                            batch_size=int(d.attrs["param_batch_size"]),
+                            epochs_per_task=int(d.attrs["param_epochs"]))
+        if seeds is None:
+            seeds, attrs, shape = s_l, here, a_l[0].shape
+        if s_l != seeds or here != attrs or any(a.shape != shape for a in a_l):
+            raise ValueError(f"runs: {label} does not match the other learners "
+                             f"(seeds {s_l} vs {seeds}, settings {here} vs {attrs})")
+        acc.append(a_l)
+        avg.append(v_l)
+    acc, avg = np.asarray(acc), np.asarray(avg)
+    K, T = acc.shape[2:]
+    return xr.Dataset(
+        {"acc_epoch": (("learner", "seed", "epoch", "task"), acc,
+                       {"long_name": "test accuracy of each task after each epoch"}),
+         "average_accuracy": (("learner", "seed", "n_tasks"), avg,
+                              {"long_name": "mean accuracy over the tasks seen, after n tasks"})},
+        coords={"learner": list(runs), "seed": seeds, "epoch": np.arange(1, K + 1),
+                "task": np.arange(1, T + 1), "n_tasks": np.arange(1, T + 1)},
+        attrs=dict(attrs, note=f"stream: {attrs['stream']} ({T} tasks)"))
+
+
+def plot_continual_nets(ds, note, outdir, name="continual-nets"):
+    """Draw the ``continual-nets`` figure from a ``run_grid``-shaped dataset."""
     M = ds.sizes["learner"]
     T, E = ds.sizes["task"], ds.attrs["epochs_per_task"]
     fig, axes = style.new(2, M, figsize=(2.1 * M + 0.6, 5.8), sharey="row")
@@ -90,7 +133,8 @@ def continual_nets(outdir, scale):
             if not seen.any():
                 continue
             mean, sd = a[:, seen, t].mean(0), a[:, seen, t].std(0)
-            ax.plot(ep[seen], mean, color=colors[t], lw=1.1, label=f"task {t + 1}")
+            ax.plot(ep[seen], mean, color=colors[t], lw=1.1, label=f"task {t + 1}",
+                    marker="o" if seen.sum() == 1 else None, ms=3)
             ax.fill_between(ep[seen], mean - sd, mean + sd, color=colors[t], alpha=0.2, lw=0)
         for b in range(1, T):
             ax.axvline(b * E + 0.5, color="0.6", lw=0.6, ls=":")
@@ -113,6 +157,6 @@ def continual_nets(outdir, scale):
     style.caption(fig, f"{note}; {S} seeds (bands: mean ± 1 s.d. over seeds); hidden "
                   f"{ds.attrs['hidden']}, {E} epochs/task, batch {ds.attrs['batch_size']}; "
                   "accuracy of the binary network (sign of the fields / hidden weights).")
-    paths = style.save(fig, outdir, "continual-nets")
-    paths.append(style.save_data(ds, outdir, "continual-nets"))
+    paths = style.save(fig, outdir, name)
+    paths.append(style.save_data(ds, outdir, name))
     return paths
