@@ -53,6 +53,10 @@ def dense_phase_diagram(outdir, scale):
                     label=f"retrieval spinodal ({lv.upper()})")
             ax.plot(d["retrieval_global"]["alpha"], d["retrieval_global"]["T"], color=c_gl, **kw,
                     label=f"retrieval = global min ({lv.upper()})")
+    at = rs["at_retrieval"]
+    cold = np.isfinite(at["b"])   # drop the analytic (0, 0) end: the line is exponentially flat there
+    ax.plot(at["alpha"][cold], at["T"][cold], color="C4", ls="-.", lw=1.0,
+            label="AT line of RS retrieval (replicon = 1)")
     ax.plot(rs["spin_glass"]["alpha"], rs["spin_glass"]["T"], color=c_sg, **style.THEORY["rs"],
             label="RS spin-glass solution appears")
     ax.plot(rb["spin_glass_static"]["alpha"], rb["spin_glass_static"]["T"], color=c_sg, **style.THEORY["1rsb"],
@@ -73,7 +77,9 @@ def dense_phase_diagram(outdir, scale):
     sec2.set_ylabel("T' = T P!/2")
     ax.legend(loc="upper left", bbox_to_anchor=(1.13, 1.0), fontsize=6.5)
     note = "" if cfg["rsb_retrieval"] else " [tiny: 1RSB retrieval lines omitted; shading of R from RS]"
-    style.caption(fig, CONV + " Shading: 1RSB phases (R metastable: violet)." + note)
+    style.caption(fig, CONV + " Shading: 1RSB phases (R metastable: violet). RS retrieval is "
+                  "AT-unstable below the dash-dotted line, which reaches T = 0 only at alpha = 0 "
+                  "(T_AT ~ exp(-1/(2 alpha (P-1)!))) and is drawn down to the coldest ray." + note)
     paths = style.save(fig, outdir, "dense-phase-diagram")
     ds = xr.Dataset({**style.line_vars(rs, "rs"), **style.line_vars(rb, "1rsb")},
                     attrs={"model": "dense-hebbian", "P": P, "convention": CONV, "scale": scale,
