@@ -26,7 +26,7 @@ def _poly(ax, a, T, color, label=None):
 
 
 @recipe("dense-phase-diagram", "P = 4 dense Hebbian (alpha, T) phase diagram: RS and 1RSB lines, "
-        "regions shaded (1RSB), data as netCDF")
+        "AT line of RS retrieval, regions shaded (1RSB), data as netCDF")
 def dense_phase_diagram(outdir, scale):
     from ..theory.dense import DenseHebbian, phase_lines
     cfg = _PD[scale]
