@@ -64,6 +64,14 @@ def _dense_order():
     return d.capacity(level="1rsb", P=4)["alpha_c"] - d.capacity(level="rs", P=4)["alpha_c"]
 
 
+@check("dense_P4_at_end_on_nishimori", "dense P=4: T - alpha where the RS retrieval AT line meets the "
+       "spinodal", "exact: on T = alpha retrieval has m = q, the replicon is the slope of the "
+       "one-variable map, so its fold has replicon 1", 0.0, 1e-7, kind="exact", family=FAM)
+def _dense_at_end():
+    at = get_model("dense-hebbian").phase_lines(level="rs", P=4, n_rays=6, r_points=24)["at_retrieval"]
+    return at["T"][-1] - at["alpha"][-1]
+
+
 # ---- SK ---------------------------------------------------------------------------------------
 @check("sk_rs_ground_state", "SK RS ground-state energy", "SK 1975, exact: -sqrt(2/pi)",
        -math.sqrt(2 / math.pi), 1e-10, kind="exact", family=FAM)
