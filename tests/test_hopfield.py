@@ -346,3 +346,26 @@ def test_1rsb_x_maximises_f(hop):
         assert s.converged[0]
         f_y = float(H.rsb_thermo(*s.x[:, 0], y, 0.1, np.inf)["free_energy"])
         assert f_y < r.free_energy - 1e-6
+
+
+def test_1rsb_retrieval_spinodal_line(hop):
+    """1RSB retrieval spinodal as a line in T: T = 0 end = capacity('1rsb'); at T > 0 the 1RSB
+    retrieval saddle exists just below the line and not just above it; line >= RS spinodal and
+    = RS where the RS fold is AT-stable (above the retrieval AT line)."""
+    Ts = np.array([0.0, 0.005, 0.01, 0.05])
+    sp = hop.phase_lines("1rsb", lines=["retrieval_spinodal"], T_values=Ts)["retrieval_spinodal"]
+    a, a_rs = sp["alpha"], sp["alpha_rs"]
+    assert np.all(np.isfinite(a))
+    assert a[0] == pytest.approx(hop.capacity("1rsb").alpha_c, abs=1e-9)
+    assert a[0] == pytest.approx(0.138186, abs=2e-6)
+    assert np.all(a >= a_rs - 1e-10)
+    assert sp["rsb"][1] and sp["rsb"][2] and a[2] - a_rs[2] > 2e-5   # RSB raises the fold
+    assert sp["replicon_rs"][3] < 1 and not sp["rsb"][3] and a[3] == a_rs[3]
+    for i in (1, 2):
+        T, st, m = Ts[i], sp["state_1rsb"][i], sp["m"][i]
+        below = H.rsb_retrieval_converges(a[i] - 1e-6, T, st, m)
+        above = H.rsb_retrieval_converges(a[i] + 1e-6, T, st, m)
+        assert below[0] and below[1] > m and not above[0], (T, below, above)
+    # the RS retrieval saddle does not exist just below the 1RSB line at T = 0.01 (pure RSB window)
+    r = H._f_branch(hop, "rs", "retrieval", a[2] - 1e-6, 0.01)
+    assert not (r["converged"] and r["branch"] == "retrieval")

@@ -732,6 +732,10 @@ class Hopfield(TheoryModel):
         ``T_values`` overrides the temperatures of the T-parametrised lines.
         At 1RSB the spin-glass free energy is the 1RSB one (the RS spin-glass saddle is
         AT-unstable everywhere below T_g); the retrieval state is RS-stable above its AT line.
+        At 1RSB ``retrieval_spinodal`` is the fold of the 1RSB retrieval branch where the RS fold
+        is AT-unstable (T below ~0.025) and the RS spinodal above; extra keys ``alpha_rs``,
+        ``rsb``, ``replicon_rs`` (at the RS fold), ``state_1rsb`` ((alpha, q0, c1, y) at the 1RSB
+        fold) and ``notes`` (why a point is RS, 1RSB or NaN = not converged).
         """
         level = self.check_level(level)
         return _phase_lines(self, level, int(n), lines, T_values)
@@ -806,6 +810,141 @@ def _capacity_1rsb():
                        branch="retrieval", alpha_c=float(x[0]),
                        message="1RSB retrieval spinodal at T = 0 (max over m of alpha(m), "
                                "q1 = 1, y = beta x finite)")
+
+
+def _solve_fixed_m_1rsb_T(m, beta, x0, maxiter=40, tol=1e-12):
+    """1RSB retrieval saddle at prescribed m and beta (T >= 0): unknowns (alpha, q0, c1, y).
+
+    Returns (x, ok, residual); ok requires convergence and a non-trivial saddle
+    (q1 - q0 > 1e-7 and, at T > 0, x = y/beta < 1 - 1e-6)."""
+    def F(v, p):
+        al = np.maximum(v[0], 1e-8)
+        g = rsb_geometry(p["m"], v[1], v[2], v[3], al, p["beta"])
+        av = rsb_averages(g)
+        _, dfdy = rsb_free_energy_parts(g, av)
+        return np.stack([v[0] + (av["Et"] - p["m"]), av["Et2"], av["Ec"], g["y"] + dfdy])
+    r = solve_fixed_point(F, np.asarray(x0, float)[:, None],
+                          {"m": np.array([m]), "beta": np.array([beta])}, tol=tol,
+                          maxiter=maxiter, bounds=([1e-8, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
+    x = r.x[:, 0]
+    th = rsb_thermo(m, x[1], x[2], x[3], x[0], beta)
+    ok = (bool(r.converged[0]) and float(th["q1"] - th["q0"]) > 1e-7
+          and (not np.isfinite(beta) or float(th["x"]) < 1 - 1e-6))
+    return x, ok, float(r.residual[0])
+
+
+def _fold_1rsb_at(T, m_prev, x_prev, half=4e-3):
+    """alpha_M^1RSB(T) = max over m of alpha(m) on the 1RSB retrieval branch (its fold), by a
+    bounded maximisation in m around ``m_prev`` with warm-started fixed-m solves. Returns
+    (alpha, m, state (alpha, q0, c1, y)) or None if no converged non-trivial fold is found."""
+    beta = beta_from(T=T)
+    state = {"x": np.asarray(x_prev, float).copy()}
+    for _ in range(3):       # re-centre the bracket if the maximum sits on its edge
+        x, ok, _ = _solve_fixed_m_1rsb_T(m_prev, beta, state["x"])
+        if not ok:
+            return None
+        state["x"] = x
+
+        def neg(m):
+            xx, okk, _ = _solve_fixed_m_1rsb_T(m, beta, state["x"])
+            if not okk:
+                return 0.0
+            state["x"] = xx
+            return -xx[0]
+        lo, hi = m_prev - half, min(m_prev + half, 1.0 - 1e-9)
+        opt = optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-8})
+        m = float(opt.x)
+        x, ok, _ = _solve_fixed_m_1rsb_T(m, beta, state["x"], maxiter=60)
+        if not ok or opt.fun >= 0.0:
+            return None
+        if min(m - lo, hi - m) > 0.05 * half:
+            return float(x[0]), m, x
+        m_prev, state["x"] = m, x
+    return None
+
+
+def rsb_retrieval_converges(alpha, T, state, m, maxiter=25):
+    """Whether full Newton on the 1RSB map, started from the retrieval saddle ``state``
+    = (alpha', q0, c1, y) with overlap ``m``, converges at (alpha, T) to a non-trivial 1RSB
+    retrieval saddle (m > 0.5, q1 - q0 > 1e-7, x < 1). Returns (converged, m, residual)."""
+    beta = beta_from(T=T)
+    # the Jacobian is singular at the fold: also start a little up the stable (higher-m) side
+    dm = np.array([0.0, 1e-3, 3e-3])
+    k = dm.size
+    x0 = np.stack([m + dm, np.full(k, state[1]), np.full(k, state[2]), np.full(k, state[3])])
+    pr = {"alpha": np.full(k, alpha), "beta": np.full(k, beta), "fixm": np.zeros(k)}
+    r = solve_fixed_point(rsb_map, x0, pr, tol=1e-11, maxiter=maxiter,
+                          bounds=([-1.0, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
+    th = rsb_thermo(*r.x, np.full(k, alpha), np.full(k, beta))
+    good = (r.converged & (r.x[0] > 0.5) & (th["q1"] - th["q0"] > 1e-7)
+            & ((not np.isfinite(beta)) | (th["x"] < 1 - 1e-6)))
+    j = int(np.argmax(good)) if good.any() else int(np.argmin(r.residual))
+    return bool(good.any()), float(r.x[0, j]), float(r.residual[j])
+
+
+def _spinodal_1rsb_line(Ts, spin_rs, cap, dT=5e-3):
+    """1RSB retrieval spinodal alpha_M^1RSB(T) on the grid ``Ts`` (RS line ``spin_rs`` given).
+
+    Where the RS saddle at the RS fold is AT-stable (replicon <= 1, i.e. above the retrieval
+    AT line) the 1RSB retrieval saddle is the RS one and the line is the RS spinodal. Below,
+    the fold of the 1RSB branch is followed by continuation in T from the T = 0 capacity
+    (steps <= dT), each fold located by maximising alpha(m) at fixed T (see _fold_1rsb_at).
+    Unconverged points are NaN with a reason."""
+    n = Ts.size
+    alpha = np.full(n, np.nan)
+    mm = np.full(n, np.nan)
+    states = np.full((n, 4), np.nan)
+    rsb = np.zeros(n, bool)
+    replicon = np.full(n, np.nan)
+    notes = [""] * n
+    op = cap.order_parameters
+    cur = {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
+           "ok": bool(cap.converged)}
+    for i in np.argsort(Ts, kind="stable"):
+        T = float(Ts[i])
+        a_rs, m_rs = spin_rs["alpha"][i], spin_rs["m"][i]
+        if T == 0.0:
+            if cap.converged:
+                alpha[i], mm[i], states[i], rsb[i] = cap.alpha_c, op["m"], cur["x"], True
+                replicon[i] = math.inf
+                notes[i] = "1RSB fold at T = 0 (capacity('1rsb'))"
+            else:
+                notes[i] = "T = 0 1RSB capacity not converged"
+            continue
+        if not np.isfinite(a_rs):
+            notes[i] = "no RS retrieval fold at this T"
+            continue
+        beta = beta_from(T=T)
+        xs, okk = _solve_fixed_m_rs(m_rs, beta, np.array([a_rs, 0.05]))
+        lam = float(rs_thermo(m_rs, xs[1, 0], xs[0, 0], beta)["replicon"]) if okk[0] else math.nan
+        replicon[i] = lam
+        if lam <= 1.0:
+            alpha[i], mm[i] = a_rs, m_rs
+            notes[i] = "RS fold is AT-stable (above the retrieval AT line): 1RSB = RS"
+            continue
+        if not np.isfinite(lam):
+            notes[i] = "RS saddle at the RS fold not converged"
+            continue
+        # continue the 1RSB fold in T from the last converged one (never downwards)
+        if not cur["ok"] or cur["T"] > T:
+            cur = {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
+                   "ok": bool(cap.converged)}
+        steps = max(1, int(math.ceil((T - cur["T"]) / dT - 1e-9)))
+        for t in np.linspace(cur["T"], T, steps + 1)[1:]:
+            fold = _fold_1rsb_at(float(t), cur["m"], cur["x"])
+            if fold is None:
+                cur["ok"] = False
+                break
+            cur = {"T": float(t), "m": fold[1], "x": fold[2], "ok": True}
+        if cur["ok"] and cur["T"] == T:
+            alpha[i], mm[i], states[i], rsb[i] = cur["x"][0], cur["m"], cur["x"], True
+            notes[i] = "1RSB fold: max over m of alpha(m) on the 1RSB retrieval branch"
+        else:
+            notes[i] = (f"1RSB fold not converged (continuation in T stopped at T = {cur['T']:.4g}; "
+                        "RSB of the retrieval state too weak or the saddle lost)")
+            cur = {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
+                   "ok": bool(cap.converged)}
+    return dict(alpha=alpha, m=mm, state=states, rsb=rsb, replicon_rs=replicon, notes=notes)
 
 
 # =====================================================================================
@@ -913,12 +1052,18 @@ def _phase_lines(model, level, n, lines=None, T_values=None):
         spin = {"alpha": np.array(aM), "T": Ts.copy(), "m": np.array(mM)}
         a_rs_spin = spin["alpha"].copy()
         if level == "1rsb":
-            # below the retrieval AT line the 1RSB spinodal differs; computed at T = 0
+            # below the retrieval AT line the 1RSB spinodal differs (RSB raises it); above it
+            # (RS fold AT-stable) it is the RS one. See _spinodal_1rsb_line.
             cap = _capacity_1rsb()
             spin["alpha_T0_1rsb"] = cap.alpha_c
-            spin["alpha"] = spin["alpha"].copy()
-            if Ts[0] == 0:
-                spin["alpha"][0] = cap.alpha_c
+            L = _spinodal_1rsb_line(Ts, spin, cap)
+            spin["alpha_rs"] = a_rs_spin
+            spin["alpha"] = L["alpha"]
+            spin["m"] = np.where(np.isfinite(L["m"]), L["m"], spin["m"])
+            spin["rsb"] = L["rsb"]
+            spin["replicon_rs"] = L["replicon_rs"]
+            spin["state_1rsb"] = L["state"]      # (alpha, q0, c1, y) of the 1RSB fold saddle
+            spin["notes"] = L["notes"]
         out["retrieval_spinodal"] = spin
     if "retrieval_global" in lines:
         ag = []
