@@ -1,5 +1,4 @@
 """Core machinery: quadrature accuracy at every beta, solver, validation, CLI errors."""
-import json
 import subprocess
 import sys
 
@@ -10,6 +9,7 @@ from scipy import integrate, special
 from statmech_nn.core import quadrature as Q
 from statmech_nn.core.errors import ParameterError, beta_from, check_int, check_range
 from statmech_nn.core.solver import bisect, solve_fixed_point
+from cli_run import run_cli
 
 
 def _quad_ref(f, a, b):
@@ -82,12 +82,8 @@ def test_validation_messages():
     assert beta_from(T=0) == np.inf and beta_from(beta=2) == 2
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True)
-
-
 def test_cli_bad_input_is_one_line_exit_2():
-    p = _cli("solve", "no-such-model")
+    p = run_cli("solve", "no-such-model")
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
 

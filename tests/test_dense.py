@@ -1,9 +1,7 @@
 """Dense Hebbian (P-spin Hopfield) storage: capacities, glass lines, limits, ordering, input, CLI."""
 import json
 import math
-import subprocess
 import warnings
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ from scipy import special
 from statmech_nn.core.errors import ParameterError
 from statmech_nn.theory.dense import DenseHebbian, gamma_from_alpha, phase_lines
 from statmech_nn.theory.pspin import pspin_glass_constants
+from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,17 +154,12 @@ def test_bad_input(dense):
         dense.solve(P=4, alpha=0.01, gamma=0.1, T=0.1)
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-
-
 def test_cli_capacity_json_and_bad_P():
-    p = _cli("capacity", "dense-hebbian", "--P", "4", "--level", "rs", "--json")
+    p = run_cli("capacity", "dense-hebbian", "--P", "4", "--level", "rs", "--json")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert abs(d["alpha_c"] - 0.032977) < 1e-6 and abs(d["order_parameters"]["m"] - 0.918) < 5e-4
-    p = _cli("capacity", "dense-hebbian", "--P", "2", "--json")
+    p = run_cli("capacity", "dense-hebbian", "--P", "2", "--json")
     assert p.returncode == 2 and "hopfield" in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 

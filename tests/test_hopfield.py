@@ -2,8 +2,6 @@
 import importlib.util
 import json
 import math
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from scipy import optimize
 from statmech_nn.core.errors import NotConvergedWarning, ParameterError
 from statmech_nn.theory import get_model
 from statmech_nn.theory import hopfield as H
+from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -274,13 +273,10 @@ def test_bad_level_and_branch(hop):
 
 
 # ----------------------------------------------------------------------------- CLI
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
 
 
 def test_cli_solve_1rsb_json():
-    p = _cli("solve", "hopfield", "--alpha", "0.05", "--T", "0.2", "--level", "1rsb", "--json")
+    p = run_cli("solve", "hopfield", "--alpha", "0.05", "--T", "0.2", "--level", "1rsb", "--json")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     for k in ("order_parameters", "free_energy", "energy", "entropy", "converged", "residual", "iterations"):
@@ -290,11 +286,11 @@ def test_cli_solve_1rsb_json():
 
 
 def test_cli_capacity_and_errors():
-    p = _cli("capacity", "hopfield", "--level", "rs", "--json")
+    p = run_cli("capacity", "hopfield", "--level", "rs", "--json")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert abs(d["alpha_c"] - 0.137906) < 1e-6 and abs(d["order_parameters"]["m"] - 0.96742) < 1e-5
-    p = _cli("solve", "hopfield", "--alpha", "-1", "--T", "0.1", "--json")
+    p = run_cli("solve", "hopfield", "--alpha", "-1", "--T", "0.1", "--json")
     assert p.returncode == 2 and "alpha" in p.stderr and "Traceback" not in p.stderr
 
 

@@ -1,8 +1,6 @@
 """Perceptron theory: literature anchors, exact limits, bad input, CLI contract."""
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from statmech_nn.perceptron.continual import Continual
 from statmech_nn.perceptron.field import PerceptronField
 from statmech_nn.perceptron.storage import PerceptronStorage, margin_integral, spherical_capacity
 from statmech_nn.perceptron.teacher import PerceptronTeacher
+from cli_run import run_cli
 
 S, TCH, F = PerceptronStorage(), PerceptronTeacher(), PerceptronField()
 
@@ -173,7 +172,7 @@ def test_continual_bad_input():
 
 # ---- CLI --------------------------------------------------------------------------
 def _cli(*args):
-    p = subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True)
+    p = run_cli(*args)
     return p.returncode, p.stdout, p.stderr
 
 

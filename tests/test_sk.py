@@ -1,7 +1,6 @@
 """SK model and the p-spin engine: exact/published values, RS <= 1RSB, T -> 0, SymPy gradients."""
 import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from statmech_nn.core.errors import ParameterError
 from statmech_nn.theory.pspin import PSpinEngine, solve_rsb0
 from statmech_nn.theory.sk import SK, paramagnet_free_energy
+from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "derivations"))
@@ -159,16 +159,11 @@ def test_bad_input(sk):
         sk.solve(T=0.5, branch="retrieval")
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-
-
 def test_cli_solve_sk_ground_state_json():
-    p = _cli("solve", "sk", "--T", "0", "--level", "1rsb", "--json")
+    p = run_cli("solve", "sk", "--T", "0", "--level", "1rsb", "--json")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert abs(d["energy"] - E_1RSB) < 1e-6 and d["converged"] is True
     assert set(d["order_parameters"]) >= {"q0", "q1", "x", "y"}
-    p = _cli("solve", "sk", "--T", "-1", "--json")
+    p = run_cli("solve", "sk", "--T", "-1", "--json")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1

@@ -13,6 +13,7 @@ import xarray as xr
 
 from statmech_nn.sweep import status
 from statmech_nn.sweep.store import ENGINE
+from cli_run import run_cli
 
 SCRIPT = textwrap.dedent('''
     import json, sys, time
@@ -88,12 +89,6 @@ def test_sigkill_midway_then_resume(tmp_path):
     assert a.attrs["sweep_complete"] == 1 and "sweep_done" not in a
 
 
-def _cli(*args, env=None):
-    """The CLI in a real subprocess."""
-    return subprocess.run([sys.executable, "-m", "statmech_nn", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
-
-
 @pytest.fixture
 def cli(tmp_path, monkeypatch, capsys):
     """The CLI in-process (fast): returns (exit code, stdout, stderr)."""
@@ -153,7 +148,7 @@ def test_cli_bad_input(tmp_path, cli, extra, msg):
 
 
 def test_cli_bad_input_real_process(tmp_path):
-    r = _cli("phase-diagram", "curie-weiss", "--h", "0:0.2:0", "--T", "0.5", "--out", str(tmp_path / "x.nc"))
+    r = run_cli("phase-diagram", "curie-weiss", "--h", "0:0.2:0", "--T", "0.5", "--out", str(tmp_path / "x.nc"))
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.strip().splitlines() == [
         "statmech-nn: error: h='0:0.2:0': count must be an integer >= 1, got '0'"]
