@@ -29,7 +29,6 @@ def run_grid(scale, data_dir=None):
     The method axis is called ``learner`` (``method`` would clash with the ``method=``
     argument of xarray's ``.sel``): ``ds.sel(learner="vcl")``.
     """
-    import xarray as xr
 
     from ..data.idx import data_dir as _data_dir
     from ..data.idx import mnist_available
@@ -55,18 +54,24 @@ def run_grid(scale, data_dir=None):
             r = run_continual(stream, method, seed=seed, **cfg["train"], **extra)
             acc[mi, si] = r.acc_epoch
             avg[mi, si] = r.average_accuracy
-    ds = xr.Dataset(
+    ds = _learner_dataset(acc, avg, [m[0] for m in METHODS], seeds, dict(
+        stream=name, note=note, epochs_per_task=E, hidden=str(cfg["train"]["hidden"]),
+        batch_size=cfg["train"]["batch_size"], scale=scale))
+    return ds, use_mnist, note
+
+
+def _learner_dataset(acc, avg, learners, seeds, attrs):
+    """acc (learner, seed, epoch, task) and avg (learner, seed, n_tasks) as the figure's Dataset."""
+    import xarray as xr
+    K, T = acc.shape[2:]
+    return xr.Dataset(
         {"acc_epoch": (("learner", "seed", "epoch", "task"), acc,
                        {"long_name": "test accuracy of each task after each epoch"}),
          "average_accuracy": (("learner", "seed", "n_tasks"), avg,
                               {"long_name": "mean accuracy over the tasks seen, after n tasks"})},
-        coords={"learner": [m[0] for m in METHODS], "seed": seeds,
-                "epoch": np.arange(1, T * E + 1), "task": np.arange(1, T + 1),
-                "n_tasks": np.arange(1, T + 1)},
-        attrs={"stream": name, "note": note, "epochs_per_task": E,
-               "hidden": str(cfg["train"]["hidden"]), "batch_size": cfg["train"]["batch_size"],
-               "scale": scale})
-    return ds, use_mnist, note
+        coords={"learner": list(learners), "seed": list(seeds), "epoch": np.arange(1, K + 1),
+                "task": np.arange(1, T + 1), "n_tasks": np.arange(1, T + 1)},
+        attrs=attrs)
 
 
 @recipe("continual-nets", "multilayer binary nets on a task stream: accuracy of each task vs "
@@ -103,15 +108,9 @@ def dataset_from_runs(runs):
         acc.append(a_l)
         avg.append(v_l)
     acc, avg = np.asarray(acc), np.asarray(avg)
-    K, T = acc.shape[2:]
-    return xr.Dataset(
-        {"acc_epoch": (("learner", "seed", "epoch", "task"), acc,
-                       {"long_name": "test accuracy of each task after each epoch"}),
-         "average_accuracy": (("learner", "seed", "n_tasks"), avg,
-                              {"long_name": "mean accuracy over the tasks seen, after n tasks"})},
-        coords={"learner": list(runs), "seed": seeds, "epoch": np.arange(1, K + 1),
-                "task": np.arange(1, T + 1), "n_tasks": np.arange(1, T + 1)},
-        attrs=dict(attrs, note=f"stream: {attrs['stream']} ({T} tasks)"))
+    T = acc.shape[3]
+    return _learner_dataset(acc, avg, runs, seeds,
+                            dict(attrs, note=f"stream: {attrs['stream']} ({T} tasks)"))
 
 
 def plot_continual_nets(ds, note, outdir, name="continual-nets"):
