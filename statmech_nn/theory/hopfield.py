@@ -769,16 +769,18 @@ def _capacity_rs():
                        message="RS retrieval spinodal at T = 0 (max of alpha(y), AGS)")
 
 
-def _solve_fixed_m_1rsb(m, x0):
-    """T = 0 1RSB retrieval saddle at prescribed m: unknowns (alpha, q0, c1, y)."""
+def _solve_fixed_m_1rsb(m, x0, beta=math.inf, maxiter=100):
+    """1RSB retrieval saddle at prescribed m and beta (T = 0 by default): unknowns
+    (alpha, q0, c1, y). Returns (x, converged, residual)."""
     def F(v, p):
         al = np.maximum(v[0], 1e-8)
-        g = rsb_geometry(p["m"], v[1], v[2], v[3], al, np.full(v.shape[1], np.inf))
+        g = rsb_geometry(p["m"], v[1], v[2], v[3], al, p["beta"])
         av = rsb_averages(g)
         _, dfdy = rsb_free_energy_parts(g, av)
         return np.stack([v[0] + (av["Et"] - p["m"]), av["Et2"], av["Ec"], g["y"] + dfdy])
-    r = solve_fixed_point(F, np.asarray(x0, float)[:, None], {"m": np.array([m])}, tol=1e-12,
-                          maxiter=100, bounds=([1e-8, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
+    r = solve_fixed_point(F, np.asarray(x0, float)[:, None],
+                          {"m": np.array([m]), "beta": np.array([beta])}, tol=1e-12,
+                          maxiter=maxiter, bounds=([1e-8, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
     return r.x[:, 0], bool(r.converged[0]), float(r.residual[0])
 
 
@@ -812,25 +814,14 @@ def _capacity_1rsb():
                                "q1 = 1, y = beta x finite)")
 
 
-def _solve_fixed_m_1rsb_T(m, beta, x0, maxiter=40, tol=1e-12):
-    """1RSB retrieval saddle at prescribed m and beta (T >= 0): unknowns (alpha, q0, c1, y).
-
-    Returns (x, ok, residual); ok requires convergence and a non-trivial saddle
-    (q1 - q0 > 1e-7 and, at T > 0, x = y/beta < 1 - 1e-6)."""
-    def F(v, p):
-        al = np.maximum(v[0], 1e-8)
-        g = rsb_geometry(p["m"], v[1], v[2], v[3], al, p["beta"])
-        av = rsb_averages(g)
-        _, dfdy = rsb_free_energy_parts(g, av)
-        return np.stack([v[0] + (av["Et"] - p["m"]), av["Et2"], av["Ec"], g["y"] + dfdy])
-    r = solve_fixed_point(F, np.asarray(x0, float)[:, None],
-                          {"m": np.array([m]), "beta": np.array([beta])}, tol=tol,
-                          maxiter=maxiter, bounds=([1e-8, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
-    x = r.x[:, 0]
+def _solve_fixed_m_1rsb_T(m, beta, x0, maxiter=40):
+    """:func:`_solve_fixed_m_1rsb` at beta, with ok = converged and non-trivial
+    (q1 - q0 > 1e-7 and, at T > 0, x = y/beta < 1 - 1e-6). Returns (x, ok, residual)."""
+    x, conv, resid = _solve_fixed_m_1rsb(m, x0, beta, maxiter)
     th = rsb_thermo(m, x[1], x[2], x[3], x[0], beta)
-    ok = (bool(r.converged[0]) and float(th["q1"] - th["q0"]) > 1e-7
+    ok = (conv and float(th["q1"] - th["q0"]) > 1e-7
           and (not np.isfinite(beta) or float(th["x"]) < 1 - 1e-6))
-    return x, ok, float(r.residual[0])
+    return x, ok, resid
 
 
 def _fold_1rsb_at(T, m_prev, x_prev, half=4e-3):
@@ -898,14 +889,16 @@ def _spinodal_1rsb_line(Ts, spin_rs, cap, dT=5e-3):
     replicon = np.full(n, np.nan)
     notes = [""] * n
     op = cap.order_parameters
-    cur = {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
-           "ok": bool(cap.converged)}
+    def t0_fold():            # continuation restarts from the T = 0 capacity
+        return {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
+                "ok": bool(cap.converged)}
+    cur = t0_fold()
     for i in np.argsort(Ts, kind="stable"):
         T = float(Ts[i])
         a_rs, m_rs = spin_rs["alpha"][i], spin_rs["m"][i]
         if T == 0.0:
             if cap.converged:
-                alpha[i], mm[i], states[i], rsb[i] = cap.alpha_c, op["m"], cur["x"], True
+                alpha[i], mm[i], states[i], rsb[i] = cap.alpha_c, op["m"], t0_fold()["x"], True
                 replicon[i] = math.inf
                 notes[i] = "1RSB fold at T = 0 (capacity('1rsb'))"
             else:
@@ -927,8 +920,7 @@ def _spinodal_1rsb_line(Ts, spin_rs, cap, dT=5e-3):
             continue
         # continue the 1RSB fold in T from the last converged one (never downwards)
         if not cur["ok"] or cur["T"] > T:
-            cur = {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
-                   "ok": bool(cap.converged)}
+            cur = t0_fold()
         steps = max(1, int(math.ceil((T - cur["T"]) / dT - 1e-9)))
         for t in np.linspace(cur["T"], T, steps + 1)[1:]:
             fold = _fold_1rsb_at(float(t), cur["m"], cur["x"])
@@ -942,8 +934,7 @@ def _spinodal_1rsb_line(Ts, spin_rs, cap, dT=5e-3):
         else:
             notes[i] = (f"1RSB fold not converged (continuation in T stopped at T = {cur['T']:.4g}; "
                         "RSB of the retrieval state too weak or the saddle lost)")
-            cur = {"T": 0.0, "m": op["m"], "x": np.array([cap.alpha_c, op["q0"], op["c1"], op["y"]]),
-                   "ok": bool(cap.converged)}
+            cur = t0_fold()
     return dict(alpha=alpha, m=mm, state=states, rsb=rsb, replicon_rs=replicon, notes=notes)
 
 
