@@ -453,14 +453,19 @@ def _a0_sector(P, b, level):
     return A, None
 
 
+def _ray_alpha(P, m, r):
+    """Load of the ray point with field r and retrieval overlap m: r = a0 P m^{P-1}/sqrt(alpha/P!)
+    with a0 = 1/P! gives alpha = P m^{2P-2} / ((P-1)! r^2) (T = sqrt(alpha/P!)/b)."""
+    return P * m ** (2 * P - 2) / (math.factorial(P - 1) * r ** 2)
+
+
 def _ray_rs_point(P, b, r):
     """(alpha, A of the dense model) of the RS retrieval solution at one ray point (b, r)."""
     s, _, _ = _ray_rs(P, b, r)
     m = float(s["m"][0])
     if not s["converged"][0] or m <= 1e-3:
         return -1.0, -np.inf
-    alpha = P * m ** (2 * P - 2) / (math.factorial(P - 1) * r ** 2)
-    return alpha, float(s["pressure"][0]) - b * r * m * (P - 1) / P
+    return _ray_alpha(P, m, r), float(s["pressure"][0]) - b * r * m * (P - 1) / P
 
 
 def _ray_rs(P, b, r):
@@ -502,11 +507,11 @@ def _at_lines(P, t, rays):
     two converged grid points on the stable side of the fold; brentq refines it and the saddle is
     re-solved at the root.  The line ends on the retrieval spinodal where lambda at the fold is 1
     (brentq in b).  Returns (alpha, T, b) of the ray points, the end point or None, skipped rays."""
-    fP, fP1 = math.factorial(P), math.factorial(P - 1)
+    fP = math.factorial(P)
     pts, skipped = [], []
 
     def to_aT(b, r, s):
-        a = P * float(s["m"][0]) ** (2 * P - 2) / (fP1 * r * r)
+        a = _ray_alpha(P, float(s["m"][0]), r)
         return a, math.sqrt(a / fP) / b
 
     for b, rr, lam, ok, j, r_f, lam_f in rays:
@@ -546,7 +551,7 @@ def _at_lines(P, t, rays):
                 w = math.log(bv / b2) / math.log(b1 / b2)
                 for rg in (rf2 ** (1 - w) * rf1 ** w * np.linspace(0.85, 1.15, 13), t * (1.0 + 1.0 / bv)):
                     lam_g, s = _ray_replicon(P, np.full(rg.size, bv), rg)
-                    a = np.where(np.isfinite(lam_g), P * np.maximum(s["m"], 0) ** (2 * P - 2) / (fP1 * rg ** 2), -1.0)
+                    a = np.where(np.isfinite(lam_g), _ray_alpha(P, np.maximum(s["m"], 0), rg), -1.0)
                     jj = int(np.argmax(a))
                     if a[jj] > 0 and 0 < jj < rg.size - 1:
                         break
@@ -608,7 +613,7 @@ def phase_lines(P, level="rs", n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb
         A_scaled = s["pressure"]
     m = m.reshape(B.shape)
     ok = ok.reshape(B.shape) & (m > 1e-3)
-    alpha = P * np.maximum(m, 0) ** (2 * P - 2) / (fP1 * Rr ** 2)
+    alpha = _ray_alpha(P, np.maximum(m, 0), Rr)
     A_R = A_scaled.reshape(B.shape) - B * Rr * m * (P - 1) / P
     A0, _ = _a0_sector(P, bs, level)
     broken = np.zeros(B.shape, bool)
