@@ -16,13 +16,17 @@ def _add_model_parsers(cmd_parser, with_temperature, func):
             mp.add_argument("--branch", default=None,
                             help="start from this branch (retrieval, spin-glass, paramagnet); "
                                  "default: the thermodynamic state")
+            if getattr(model, "methods", None):
+                mp.add_argument("--method", default=None, choices=model.methods,
+                                help=f"how to find the state (default {model.methods[0]})")
         add_output_options(mp)
         mp.set_defaults(func=func, _model=model, _temp=with_temperature)
 
 
 def _run_solve(args):
     model = args._model
-    res = model.solve(level=args.level, branch=args.branch, **model_kwargs(args, model))
+    kw = {"method": args.method} if getattr(args, "method", None) else {}
+    res = model.solve(level=args.level, branch=args.branch, **kw, **model_kwargs(args, model))
     return emit(res, args.json)
 
 

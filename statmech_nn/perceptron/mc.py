@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..core.errors import ParameterError, check_int, check_range
-from ..mc.kernels_perceptron import enumerate_energies, perceptron_sweeps
+from ..mc.kernels_perceptron import enumerate_energies, run_group
 from ..mc.rng import seed_states
 from .common import sign
 
@@ -31,33 +31,40 @@ def make_data(N, alpha, seed, teacher=True, inputs="gaussian"):
 
 def run_mc(X, y, T, n_sweeps, n_therm, seed, teacher=None, energy="errors", kappa=0.0,
            measure_every=1, w0=None):
-    """Metropolis at temperature T; returns dict with time series of energy/N and R."""
+    """Metropolis at temperature T (random-site order, one chain) on the kernels of
+    :mod:`statmech_nn.mc.kernels_perceptron`; returns time series of energy/N and R (every
+    ``measure_every`` sweeps after ``n_therm``) and the final weights. The full sampler
+    (tempering, replicas, tau_int error bars) is :class:`statmech_nn.mc.PerceptronSampler`."""
+    from ..mc.perceptron_model import from_data
+    from ..mc.perceptron_sampler import METROPOLIS
     if energy not in MODES:
         raise ParameterError(f"energy={energy!r} is not one of {', '.join(MODES)}")
     T = check_range("T", T, lo=0.0)
     beta = math.inf if T == 0 else 1.0 / T
-    P, N = X.shape
+    model = from_data(X, y, teacher, energy=energy, kappa=kappa)
     st = seed_states(seed, 2)
     rng = np.random.default_rng(st[1, 0])
-    w = (rng.choice(np.array([-1, 1], np.int8), N) if w0 is None else np.array(w0, np.int8)).copy()
-    h = X @ w.astype(float)
+    w = (rng.choice(np.array([-1, 1], np.int8), model.N) if w0 is None else np.array(w0, np.int8))
+    w = np.ascontiguousarray(w.reshape(1, -1))
+    u = np.ascontiguousarray(w.astype(float) @ model.A)
+    E = np.sum(u < model.t, axis=-1).astype(np.int64)
     state = st[0].copy()
-    mode, thr = MODES[energy], kappa * math.sqrt(N)
-    Xc = np.ascontiguousarray(X, float)
-    yc = np.ascontiguousarray(y, float)
-    perceptron_sweeps(w, h, Xc, yc, beta, mode, thr, n_therm, state)
-    Es, Rs = [], []
-    for _ in range(n_sweeps // measure_every):
-        perceptron_sweeps(w, h, Xc, yc, beta, mode, thr, measure_every, state)
-        Es.append(_energy(h, yc, mode, thr) / N)
-        if teacher is not None:
-            Rs.append(float(w @ teacher.astype(float)) / N)
-    return {"energy": np.array(Es), "R": np.array(Rs), "w": w}
+    pacc = METROPOLIS.table(beta, model.P)[None, :]
+    has_t = teacher is not None
+    tt = np.asarray(teacher, np.int8) if has_t else np.zeros(1, np.int8)
+    z = lambda *s: np.zeros(s, np.int64)      # noqa: E731
 
-
-def _energy(h, y, mode, thr):
-    from ..mc.kernels_perceptron import perceptron_energy
-    return perceptron_energy(h, y, mode, thr)
+    def sweeps(n):
+        out = np.zeros((n, 1, 1)), np.zeros((n, 1, 1)), np.zeros((n, 1))
+        run_group(model.A, model.t, tt, has_t, w, u, E, pacc, np.array([beta]), z(1, 1), 1, n, 0,
+                  state, False, out[0], out[1], out[2], z(1, 1), z(1, 1), z(1, 1), z(1), z(1))
+        return out[0][:, 0, 0], out[1][:, 0, 0]
+    if n_therm:
+        sweeps(n_therm)
+    Es, Rs = sweeps(n_sweeps) if n_sweeps else (np.zeros(0), np.zeros(0))
+    k = measure_every - 1
+    return {"energy": Es[k::measure_every], "R": Rs[k::measure_every] if has_t else np.array([]),
+            "w": w[0]}
 
 
 #: enumeration chunk of 2^CHUNK_BITS configurations (~0.5 MB per array at 16)

@@ -104,6 +104,7 @@ class PerceptronTeacher(TheoryModel):
         Param("alpha", "load P/N (alpha = 0: no data)", lo=0.0, allowed="[0, inf)"),
     ))
     convention: str = "E = number of training errors; Phi per weight; eps = arccos(R)/pi"
+    methods: tuple = ("saddle", "state-evolution")
 
     @staticmethod
     def _F(x, p):
@@ -148,7 +149,18 @@ class PerceptronTeacher(TheoryModel):
             x0 = r.x
         return r
 
-    def solve(self, level="rs", branch=None, init=None, **params):
+    def solve(self, level="rs", branch=None, init=None, method="saddle", **params):
+        """RS saddle point (``method='saddle'``), or with ``method='state-evolution'`` the
+        fixed point that AMP's state evolution reaches from the uninformative start
+        (``perceptron.state_evolution.solve``; ``branch``/``init`` do not apply)."""
+        if method == "state-evolution":
+            if branch is not None or init is not None:
+                raise ParameterError("method='state-evolution' starts from R = q = 0; "
+                                     "branch and init do not apply")
+            from .state_evolution import solve as se_solve
+            return se_solve(level=self.check_level(level), **params)
+        if method != "saddle":
+            raise ParameterError(f"method={method!r} is not one of {', '.join(self.methods)}")
         level = self.check_level(level)
         p = self.check_params(params)
         alpha, beta = p["alpha"], p["beta"]
