@@ -5,7 +5,8 @@ from ..core.errors import ParameterError
 from .commands import add_command
 from .common import print_json
 
-MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss")
+MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss", "perceptron-teacher", "perceptron-storage",
+          "dense-hebbian-supervised", "dense-hebbian-unsupervised")
 
 
 def _floats(text, name):
@@ -30,46 +31,70 @@ def _common(p):
     p.add_argument("--replicas", type=int, default=None, choices=(1, 2),
                    help="2 = two replicas per chain to measure q (default: 2 for sk, else 1)")
     p.add_argument("--rule", default="metropolis", choices=("metropolis", "heat-bath"))
-    p.add_argument("--init", default=None, choices=("random", "pattern"),
-                   help="initial state (default: pattern for Hebbian models, random for sk)")
+    p.add_argument("--init", default=None, choices=("random", "pattern", "teacher", "zero"),
+                   help="initial state (default: pattern for Hebbian models (the archetype for the "
+                        "learning models), random for sk and MC on perceptrons, zero for AMP; "
+                        "perceptrons: pattern = teacher)")
+    g = p.add_argument_group("perceptrons and dense Hebbian learning")
+    g.add_argument("--kappa", type=float, default=None, help="perceptron margin (stability energy)")
+    g.add_argument("--inputs", default="gaussian", choices=("gaussian", "rademacher"),
+                   help="perceptron inputs (default gaussian, the theory's)")
+    g.add_argument("--energy", default=None, choices=("errors", "stability"),
+                   help="perceptron-teacher energy: training errors (default) or margin violations")
+    g.add_argument("--M", type=int, default=None, help="learning models: examples per class")
+    g.add_argument("--r", type=float, default=None, help="learning models: dataset quality r")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _temperatures(args):
+    from ..mc import geometric_ladder
+    temps = [args.T is not None, args.beta is not None, args.betas is not None, args.T_range is not None]
+    if sum(temps) != 1:
+        raise ParameterError("give exactly one of --T, --beta, --betas (ladder) or --T-range")
+    if args.betas is not None:
+        return dict(betas=tuple(_floats(args.betas, "--betas")))
+    if args.T_range is not None:
+        lo, hi, n = args.T_range
+        return dict(betas=geometric_ladder(lo, hi, int(n)))
+    if args.beta is not None:
+        if not args.beta > 0:
+            raise ParameterError(f"beta={args.beta} must be > 0")
+        return dict(T=1.0 / args.beta)
+    return dict(T=args.T)
+
+
 def _run_mc(args):
-    from ..mc import Sampler, geometric_ladder, make_model
+    from ..mc import Sampler, make_model
     from ..mc.enumeration import enumerate_exact
     from ..mc.plefka import PlefkaSampler
     from ..mc.sampler import OBSERVABLES
+    from . import mc_perceptron as mp
+    kw = _temperatures(args)
+    if args.model in mp.PERCEPTRONS:
+        return mp.run(args, kw)
     if args.N is None:
         raise ParameterError("--N (number of spins) is required")
-    model = make_model(args.model, args.N, K=args.K, alpha=args.alpha, P=args.P, seed=args.seed,
-                       variant=args.variant, field=args.field)
+    if args.model in mp.LEARNING:
+        model, archetype = mp.learning_model(args)
+        if args.init in (None, "pattern"):
+            args.init = archetype
+    else:
+        model = make_model(args.model, args.N, K=args.K, alpha=args.alpha, P=args.P, seed=args.seed,
+                           variant=args.variant, field=args.field)
+    if isinstance(args.init, str) and args.init in ("teacher", "zero"):
+        raise ParameterError(f"--init {args.init} applies to the perceptrons only")
     obs = None
     if args.observables:
         obs = [o.strip() for o in args.observables.split(",") if o.strip()]
         for o in obs:
             if o not in OBSERVABLES:
                 raise ParameterError(f"unknown observable {o!r}; choose from {', '.join(OBSERVABLES)}")
-    temps = [args.T is not None, args.beta is not None, args.betas is not None, args.T_range is not None]
-    if sum(temps) != 1:
-        raise ParameterError("give exactly one of --T, --beta, --betas (ladder) or --T-range")
-    if args.betas is not None:
-        kw = dict(betas=tuple(_floats(args.betas, "--betas")))
-    elif args.T_range is not None:
-        lo, hi, n = args.T_range
-        kw = dict(betas=geometric_ladder(lo, hi, int(n)))
-    elif args.beta is not None:
-        if not args.beta > 0:
-            raise ParameterError(f"beta={args.beta} must be > 0")
-        kw = dict(T=1.0 / args.beta)
-    else:
-        kw = dict(T=args.T)
     if args.plefka:
         if "T" not in kw:
             raise ParameterError("--plefka needs a single temperature --T")
         pl = PlefkaSampler(model, T=kw["T"], order=args.plefka)
-        r = pl.solve(init=args.init or ("pattern" if model.patterns is not None else "random"),
+        r = pl.solve(init=args.init if args.init is not None else ("pattern" if model.patterns is not None else "random"),
                      seed=args.seed)
         out = {k: v for k, v in r.items() if k != "site_mag"}
         out["observables"] = {k: {"mean": r[k], "err": 0.0} for k in ("energy", "m", "mag", "q")}
@@ -79,7 +104,7 @@ def _run_mc(args):
             print("\n".join(f"{k}: {v}" for k, v in out.items()))
         return 0 if r["converged"] else 1
     replicas = args.replicas or (2 if args.model == "sk" else 1)
-    init = args.init or ("random" if model.patterns is None else "pattern")
+    init = args.init if args.init is not None else ("random" if model.patterns is None else "pattern")
     s = Sampler(model, rule=args.rule, order=args.order, chains=args.chains, replicas=replicas,
                 representation=args.representation, init=init, **kw)
     st = s.init_state(args.seed)
@@ -125,7 +150,7 @@ def _run_compare(args):
     else:
         xname = "T"
         xs = _floats(args.Ts, "--Ts") if args.Ts is not None else list(np.linspace(0.2, 1.4, 7))
-        if args.model in ("hopfield", "dense-hebbian") and args.alpha is None and args.K is None:
+        if args.model not in ("sk", "curie-weiss") and args.alpha is None and args.K is None:
             raise ParameterError(f"{args.model} needs --alpha or --K")
     sizes = [int(x) for x in _floats(args.sizes, "--sizes")] if args.sizes else [args.N or 100]
     levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
@@ -137,7 +162,10 @@ def _run_compare(args):
     data = sweep(args.model, xs, xname, sizes=sizes, sweeps=args.sweeps, seed=args.seed,
                  observable=args.observable, levels=levels, T=args.T, alpha=args.alpha, K=args.K,
                  P=args.P, variant=args.variant, replicas=args.replicas, chains=args.chains,
-                 init=args.init or "pattern", progress=prog)
+                 init=args.init or ("random" if args.model.startswith("perceptron") else "pattern"),
+                 progress=prog,
+                 **({"kappa": args.kappa, "inputs": args.inputs} if args.model.startswith("perceptron")
+                    else {"M": args.M, "r": args.r} if "supervised" in args.model else {}))
     plot(data, args.out, title=f"{args.model}: theory vs MC")
     for n in data["notes"]:
         print(f"statmech-nn: note: {n}", file=sys.stderr)
@@ -172,7 +200,14 @@ def register(sub):
                    help="comma list of observables to report (energy,m,abs_m,mag,abs_mag,q,abs_q,q2)")
     p.add_argument("--exact", action="store_true", help="add exact enumeration values (N <= 20)")
     p.add_argument("--plefka", type=int, default=None, choices=(1, 2),
-                   help="run the Plefka mean-field sampler of this order instead of MC")
+                   help="run the Plefka mean-field sampler of this order instead of MC "
+                        "(perceptrons: 1 naive mean field, 2 TAP/AMP)")
+    p.add_argument("--instances", type=int, default=1,
+                   help="perceptron --plefka: independent instances (mean and standard error)")
+    p.add_argument("--damping", type=float, default=1.0,
+                   help="perceptron --plefka: damping of the magnetisations (1 = plain AMP)")
+    p.add_argument("--max-iter", dest="max_iter", type=int, default=1000,
+                   help="perceptron --plefka: iteration cap (default 1000)")
     p.set_defaults(func=_run_mc)
 
     p = add_command(sub, "compare")

@@ -134,3 +134,27 @@ def theory_point(protocol, P, alpha, T, r, M, law="binomial"):
     from ..theory import get_model
     return get_model(f"dense-hebbian-{protocol}").solve(P=P, alpha=alpha, T=T, r=r, M=M, law=law,
                                                         branch="retrieval")
+
+
+def named_model(name, N, P=4, K=None, alpha=None, M=None, r=None, seed=0):
+    """The MC model of ``dense-hebbian-supervised`` / ``-unsupervised`` by name (the ``mc`` and
+    ``compare`` commands): K = round(alpha N^(P-1)) classes (or K), M examples of quality r
+    each; returns (model, archetype xi^1). The recorded overlap ``m`` is with the archetype."""
+    from ..core.errors import ParameterError
+    protocol = name.rsplit("-", 1)[-1]
+    check_choice("model", name, ("dense-hebbian-supervised", "dense-hebbian-unsupervised"))
+    P = check_int("P", 4 if P is None else P, lo=2, even=True)
+    if M is None or r is None:
+        raise ParameterError(f"{name} needs --M (examples per class) and --r (dataset quality)")
+    if (K is None) == (alpha is None):
+        raise ParameterError("give exactly one of K (number of classes) or alpha (load)")
+    if K is None:
+        a = check_range("alpha", alpha, lo=0.0, lo_open=True, allowed="(0, inf)")
+        K = int(round(a * float(N) ** (P - 1)))
+        if K < 1:
+            raise ParameterError(f"N={N} is too small for alpha={alpha}: K = round(alpha N^{P - 1}) = {K}")
+    xi, eta = make_dataset(N, K, M, r, seed)
+    model = dataclasses.replace(mc_model(protocol, xi, eta, P, r),
+                                params=dict(N=int(N), K=int(K), P=P, M=int(M), r=float(r),
+                                            alpha=K / float(N) ** (P - 1)))
+    return model, xi[:, 0]

@@ -11,11 +11,18 @@ from ..core.errors import ParameterError, check_choice
 from .models import make_model
 from .sampler import Sampler
 
+PERCEPTRONS = ("perceptron-teacher", "perceptron-storage")
+LEARNING = ("dense-hebbian-supervised", "dense-hebbian-unsupervised")
 THEORY_NAME = {"hopfield": "hopfield", "dense-hebbian": "dense-hebbian", "sk": "sk",
-               "curie-weiss": "curie-weiss"}
-DEFAULT_OBS = {"hopfield": "m", "dense-hebbian": "m", "sk": "energy", "curie-weiss": "abs_m"}
+               "curie-weiss": "curie-weiss", **{k: k for k in PERCEPTRONS + LEARNING}}
+DEFAULT_OBS = {"hopfield": "m", "dense-hebbian": "m", "sk": "energy", "curie-weiss": "abs_m",
+               "perceptron-teacher": "R", "perceptron-storage": "energy",
+               "dense-hebbian-supervised": "m", "dense-hebbian-unsupervised": "m"}
+# the MC starts: Hebbian models on the pattern (archetype), perceptrons from random weights,
+# which stay on the poor branch (metastable above the transition)
 DEFAULT_BRANCH = {"hopfield": "retrieval", "dense-hebbian": "retrieval", "sk": None,
-                  "curie-weiss": None}
+                  "curie-weiss": None, "perceptron-teacher": "poor", "perceptron-storage": None,
+                  "dense-hebbian-supervised": "retrieval", "dense-hebbian-unsupervised": "retrieval"}
 
 
 def theory_value(res, observable):
@@ -27,6 +34,10 @@ def theory_value(res, observable):
         return res["free_energy"]
     if observable in ("m", "abs_m", "mag", "abs_mag"):
         return abs(op.get("m", 0.0))
+    if observable in op:
+        return op[observable]
+    if observable in ("generalization_error", "training_error") and observable in res:
+        return res[observable]
     if observable in ("q", "abs_q"):
         return op.get("q", op.get("q1", math.nan))
     if observable == "q2":
@@ -45,6 +56,9 @@ def theory_curve(model_name, observable, xs, xname="T", level="rs", branch="defa
         return None, f"no theory model {name!r}"
     if level not in tm.levels:
         return None, f"{name} has no level {level!r}"
+    temps_given = np.asarray(xs if xname == "T" else [fixed.get("T") or 0.0], float)
+    if not getattr(tm, "has_temperature", True) and np.any(temps_given > 0):
+        return None, f"{name} theory is T = 0 only (no curve at T > 0)"
     if branch == "default":
         branch = DEFAULT_BRANCH.get(model_name)
     known = {p.name for p in tm.params}
@@ -62,6 +76,8 @@ def theory_curve(model_name, observable, xs, xname="T", level="rs", branch="defa
             warnings.simplefilter("ignore")
             b = tm.solve_batch(level=level, branch=branch, **arrays)
         key = {"energy": "energy", "free_energy": "free_energy"}.get(observable)
+        if key is None and observable in b and observable not in ("m", "q"):
+            key = observable
         if key is None and observable in ("m", "abs_m", "mag", "abs_mag"):
             key = "m"
         if key is None and observable in ("q", "abs_q", "q2"):
@@ -94,8 +110,24 @@ def theory_curve(model_name, observable, xs, xname="T", level="rs", branch="defa
 
 
 def mc_point(model_name, N, T, sweeps, seed, K=None, alpha=None, P=None, variant="distinct",
-             replicas=1, chains=None, init="pattern", rule="metropolis", burn=None):
-    """One MC run; returns the MCResult."""
+             replicas=1, chains=None, init="pattern", rule="metropolis", burn=None, **extra):
+    """One MC run; returns the MCResult. ``extra``: kappa, inputs (perceptrons); M, r
+    (learning models)."""
+    if model_name in PERCEPTRONS:
+        from .perceptron_model import make_perceptron
+        from .perceptron_sampler import PerceptronSampler
+        model = make_perceptron(model_name, N, alpha, seed=seed, inputs=extra.get("inputs", "gaussian"),
+                                kappa=extra.get("kappa") or 0.0)
+        init = "teacher" if init in ("pattern", "teacher") and model.teacher is not None else "random"
+        s = PerceptronSampler(model, T=T, chains=chains, replicas=max(replicas, 2), init=init, rule=rule)
+        return s.sample(sweeps, seed=seed, burn=burn)[0]
+    if model_name in LEARNING:
+        from ..learning.simulate import named_model     # the data model lives with the family
+        model, arch = named_model(model_name, N, P=P, K=K, alpha=alpha, M=extra.get("M"),
+                                  r=extra.get("r"), seed=seed)
+        s = Sampler(model, T=T, chains=chains, replicas=replicas,
+                    init=arch if init == "pattern" else init, rule=rule)
+        return s.sample(sweeps, seed=seed, burn=burn)[0]
     model = make_model(model_name, N, K=K, alpha=alpha, P=P, seed=seed, variant=variant)
     if model.patterns is None and init == "pattern":
         init = "random"
@@ -106,8 +138,9 @@ def mc_point(model_name, N, T, sweeps, seed, K=None, alpha=None, P=None, variant
 
 def sweep(model_name, xs, xname="T", sizes=(100,), sweeps=500, seed=0, observable=None,
           levels=("rs",), T=None, alpha=None, K=None, P=None, variant="distinct", replicas=None,
-          chains=None, init="pattern", progress=None, n_theory=30):
-    """MC points (per size) and theory curves along ``xs`` (T or alpha)."""
+          chains=None, init="pattern", progress=None, n_theory=30, **extra):
+    """MC points (per size) and theory curves along ``xs`` (T or alpha). ``extra``: model
+    options passed to :func:`mc_point` and to the theory (kappa, inputs, M, r)."""
     check_choice("x", xname, ("T", "alpha"))
     obs = observable or DEFAULT_OBS.get(model_name, "m")
     if replicas is None:
@@ -122,7 +155,7 @@ def sweep(model_name, xs, xname="T", sizes=(100,), sweeps=500, seed=0, observabl
             ss = seeds[a * len(xs) + b]
             r = mc_point(model_name, N, kw["T"], sweeps, int(ss.generate_state(1)[0]),
                          K=kw["K"], alpha=kw["alpha"], P=P, variant=variant,
-                         replicas=replicas, chains=chains, init=init)
+                         replicas=replicas, chains=chains, init=init, **extra)
             o = r["observables"][obs]
             mean.append(o["mean"])
             err.append(o["err"])
@@ -131,13 +164,14 @@ def sweep(model_name, xs, xname="T", sizes=(100,), sweeps=500, seed=0, observabl
         mc[int(N)] = (np.array(mean), np.array(err))
     fine = np.linspace(min(xs), max(xs), n_theory)
     theory, notes = {}, []
-    if alpha is None and K is not None and xname == "T" and model_name in ("hopfield", "dense-hebbian"):
+    if alpha is None and K is not None and xname == "T" and model_name in ("hopfield", "dense-hebbian") + LEARNING:
         PP = 2 if model_name == "hopfield" else (P or 4)
         alpha_th = K / float(sizes[0]) ** (PP - 1)
     else:
         alpha_th = alpha
-    fixed = dict(T=T, alpha=alpha_th, P=P if P is not None else (4 if model_name == "dense-hebbian"
-                                                               else None), h=0.0)
+    fixed = dict(T=T, alpha=alpha_th, P=P if P is not None else (4 if model_name in ("dense-hebbian",) + LEARNING
+                                                               else None), h=0.0,
+                 **{k: v for k, v in extra.items() if k in ("kappa", "M", "r") and v is not None})
     if model_name == "curie-weiss" and fixed["P"] is None:
         fixed["P"] = 2
     fixed = {k: v for k, v in fixed.items() if v is not None}

@@ -43,22 +43,28 @@ LOG_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
 Q_PERFECT = 1.0 - 1e-10
 
 
+def se_integrands(xi, q, R, beta):
+    """The y = +1 integrands (weight D xi) of q_hat/alpha and R_hat/alpha, with the
+    uninformative limit a = 0, q/(q - R^2) = 1 at q = 0 (derivations/perceptron_amp.py)."""
+    q = np.clip(q, 0.0, Q_MAX)
+    s2 = np.maximum(q - R * R, 1e-300)
+    zero = q <= 1e-300
+    a = np.where(zero, 0.0, R / np.sqrt(s2))
+    c0 = np.where(zero, 1.0, np.sqrt(q / s2))
+    _, g, _, _ = channel(np.sqrt(q) * xi, 1.0 - q, beta)
+    ax = a * xi
+    return H(-ax) * g * g, c0 * np.exp(-0.5 * ax * ax - LOG_SQRT2PI) * g
+
+
 def se_hats(q, R, alpha, beta, n_panel=10):
     """(q_hat, R_hat) of the SE at overlaps (q, R), batched."""
     q, R, alpha, beta = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (q, R, alpha, beta)))
     q = np.clip(q, 0.0, Q_MAX)
-    s2 = np.maximum(q - R * R, 1e-300)
-    zero = q <= 1e-300                          # the uninformative start: a -> 0, q/s2 -> 1
-    a = np.where(zero, 0.0, R / np.sqrt(s2))
-    c0 = np.where(zero, 1.0, np.sqrt(q / s2))
+    a = np.where(q <= 1e-300, 0.0, np.abs(R) / np.sqrt(np.maximum(q - R * R, 1e-300)))
     b = np.sqrt(q / (1.0 - q))
-    xi, w = z_rule(1.0 / np.maximum(1.0, np.maximum(np.abs(a), b)), n_panel)
-    qq, aa, bb = q[..., None], a[..., None], beta[..., None]
-    _, g, _, _ = channel(np.sqrt(qq) * xi, 1.0 - qq, bb)
-    ax = aa * xi
-    qh = 2.0 * alpha * expect(H(-ax) * g * g, w)
-    Rh = 2.0 * alpha * c0 * expect(np.exp(-0.5 * ax * ax - LOG_SQRT2PI) * g, w)
-    return qh, Rh
+    xi, w = z_rule(1.0 / np.maximum(1.0, np.maximum(a, b)), n_panel)
+    iq, iR = se_integrands(xi, q[..., None], R[..., None], beta[..., None])
+    return 2.0 * alpha * expect(iq, w), 2.0 * alpha * expect(iR, w)
 
 
 def se_map(x, p):
