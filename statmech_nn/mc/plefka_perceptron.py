@@ -131,8 +131,9 @@ class PerceptronPlefka:
         the mean student with the teacher), ``q`` (= |m|^2/N), the generalisation errors of
         a Gibbs student (arccos(R)/pi) and of the mean (arccos(R/sqrt q)/pi), the expected
         training error, the TAP free entropy per weight (order 2), ``converged``,
-        ``iterations``, ``residual`` (undamped map), ``site_mag``; ``trajectory=True`` adds
-        R and q after every iteration."""
+        ``iterations``, ``residual`` (undamped map), ``site_mag`` (m_i), ``cavity_mean`` (the
+        pattern means s_mu of the last iteration); ``trajectory=True`` adds R and q after
+        every iteration."""
         mdl = self.model
         m = self.initial(init, seed).copy()
         d = self.damping
@@ -175,7 +176,8 @@ class PerceptronPlefka:
         out = dict(model=mdl.name, method="tap" if self.order == 2 else "naive-mean-field",
                    order=self.order, T=0.0 if math.isinf(self.beta) else 1.0 / self.beta,
                    damping=self.damping, variance=self.variance, converged=bool(res < self.tol),
-                   iterations=it, residual=res, R=R, q=q, site_mag=m, params=dict(mdl.params))
+                   iterations=it, residual=res, R=R, q=q, site_mag=m, params=dict(mdl.params),
+                   cavity_mean=aux.get("s"))
         if mdl.teacher is not None:
             out["generalization_error"] = float(np.arccos(np.clip(R, -1, 1)) / np.pi)
             out["generalization_error_mean"] = (float(np.arccos(np.clip(R / math.sqrt(q), -1, 1)) / np.pi)
@@ -208,6 +210,7 @@ def instances(make_model, n, seed=0, init="zero", **kw):
         mdl = make_model(int(ss.generate_state(1)[0]))
         r = PerceptronPlefka(mdl, **kw).solve(init=init, seed=int(ss.generate_state(2)[1]))
         r.pop("site_mag")
+        r.pop("cavity_mean")
         runs.append(r)
     obs = {}
     for key in ("R", "q", "generalization_error", "generalization_error_mean", "training_error",
