@@ -20,6 +20,7 @@ RECIPE_MODULES = [
     "statmech_nn.figures.recipes_learning",
     "statmech_nn.figures.recipes_perceptron",
     "statmech_nn.figures.recipes_continual",
+    "statmech_nn.figures.recipes_amp",
 ]
 
 

@@ -95,7 +95,7 @@ def _size(N, alpha, what="alpha"):
 
 
 def _data(N, P, seed, inputs):
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    rng = np.random.default_rng(seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed))
     if inputs == "gaussian":
         X = rng.standard_normal((P, N))
     else:

@@ -206,7 +206,8 @@ def instances(make_model, n, seed=0, init="zero", **kw):
     {mean, err} of R, q and the errors (err = standard error over instances; NaN for n = 1)."""
     n = check_int("instances", n, lo=1)
     runs = []
-    for k, ss in enumerate(np.random.SeedSequence(seed).spawn(n)):
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    for k, ss in enumerate(root.spawn(n)):
         mdl = make_model(int(ss.generate_state(1)[0]))
         r = PerceptronPlefka(mdl, **kw).solve(init=init, seed=int(ss.generate_state(2)[1]))
         r.pop("site_mag")

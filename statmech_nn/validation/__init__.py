@@ -20,6 +20,7 @@ CHECK_MODULES = [
     "statmech_nn.validation.checks_mc",
     "statmech_nn.validation.checks_learning",
     "statmech_nn.validation.checks_perceptron",
+    "statmech_nn.validation.checks_amp",
 ]
 
 
