@@ -77,3 +77,18 @@ def test_learning_m_vs_M_theory_curve(built):
         M = int(ds["M"].values[k])
         want = sup.solve(P=P, alpha=0, T=T, r=r, M=M, branch="retrieval").order_parameters["m"]
         assert float(ds["m_rs_binomial"].values[k]) == pytest.approx(want, abs=1e-10)
+
+
+def test_perceptron_amp_values(built):
+    """SE points = the state-evolution solve; the T = 0 RS curve lies on the Nishimori branch
+    (alpha(q) at q = R); the marked alpha_c, alpha_sp are the capacity's."""
+    ds = built("perceptron-amp")
+    t = get_model("perceptron-teacher")
+    cap = t.capacity()
+    assert ds.attrs["alpha_c"] == pytest.approx(cap["alpha_c"], rel=1e-10)
+    assert ds.attrs["alpha_sp"] == pytest.approx(cap["alpha_sp"], rel=1e-10)
+    for a, R in zip(ds["alpha"].values, ds["R_se_T0"].values):
+        assert R == pytest.approx(t.solve(alpha=float(a), T=0, method="state-evolution")
+                                  .order_parameters["R"], abs=1e-10)
+    k = len(ds["alpha_rs"]) // 3
+    assert float(ds["alpha_rs"][k]) == pytest.approx(t.nishimori_branch(float(ds["R_rs_T0"][k]))[0], rel=1e-9)
