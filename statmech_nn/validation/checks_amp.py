@@ -18,7 +18,7 @@ def _teacher():
 
 
 @check("perceptron_se_fixed_point_is_rs_saddle",
-       "teacher-student: max |SE fixed point - RS saddle| in (q, R) at (alpha, T) = (1, 0), (1.45, 0), (1, 1)",
+       "teacher-student: max abs(SE fixed point - RS saddle) in (q, R) at (alpha, T) = (1, 0), (1.45, 0), (1, 1)",
        "cross-check: AMP state evolution (output-law form) vs the replica equations (dG_E form)",
        0.0, 1e-8, kind="cross-check", family=FAM)
 def _se_rs():
