@@ -197,7 +197,8 @@ class PlefkaSampler:
             pp, pm = (1 + mi) / 2, (1 - mi) / 2
             S0 = -np.sum(np.where(pp > 0, pp * np.log(pp), 0) + np.where(pm > 0, pm * np.log(pm), 0))
         N = m.N
-        track = m.patterns[:, 0].astype(np.float64) if m.patterns is not None else np.ones(N)
+        trk = m.track          # the recorded pattern (an archetype for the learning models)
+        track = trk[:, 0] if trk.shape[1] else np.ones(N)
         return dict(
             model=m.name, order=self.order, T=1.0 / b, converged=bool(res < self.tol),
             iterations=it, residual=res, site_mag=mi,
