@@ -83,7 +83,7 @@ def time_amp(N, alpha, iters):
     t0, c0 = time.perf_counter(), time.thread_time()
     r = pl.solve()
     wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
-    F = pl._F
+    F = model.A / math.sqrt(N)
     m, gv = np.random.default_rng(2).uniform(-1, 1, N), np.random.default_rng(3).normal(size=model.P)
     F.T @ m, F @ gv
     reps, p0, pc = 10, time.perf_counter(), time.thread_time()

@@ -11,13 +11,17 @@ PERCEPTRONS = ("perceptron-teacher", "perceptron-storage")
 LEARNING = ("dense-hebbian-supervised", "dense-hebbian-unsupervised")
 
 
-def perceptron_model(args, seed=None):
-    from ..mc.perceptron_model import make_perceptron
+def _check_options(args):
     if args.N is None:
         raise ParameterError("--N (number of weights) is required")
     for opt in ("K", "P", "M", "r"):
         if getattr(args, opt, None) is not None:
             raise ParameterError(f"--{opt} does not apply to {args.model} (give --alpha = P/N)")
+
+
+def perceptron_model(args, seed=None):
+    from ..mc.perceptron_model import make_perceptron
+    _check_options(args)
     return make_perceptron(args.model, args.N, args.alpha, seed=args.seed if seed is None else seed,
                            inputs=args.inputs, energy=args.energy,
                            kappa=0.0 if args.kappa is None else args.kappa)
@@ -71,7 +75,7 @@ def _plefka(args, temps):
     from ..mc.plefka_perceptron import instances
     if "T" not in temps:
         raise ParameterError("--plefka needs a single temperature --T")
-    perceptron_model(args)                      # validates the options (and the memory budget)
+    _check_options(args)          # the model options and the memory budget: at the first instance
     init = {"pattern": "teacher", None: "zero"}.get(args.init, args.init)
     t0 = time.perf_counter()
     out = instances(lambda sd: make_perceptron(args.model, args.N, args.alpha, seed=sd, inputs=args.inputs,

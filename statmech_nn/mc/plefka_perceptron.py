@@ -37,7 +37,7 @@ Variance floor: V_mu >= c_mu/N. Once V_mu falls below the size of a single coupl
 than its cavity spread); without the floor the messages of the satisfied patterns underflow
 to zero near the perfect state and AMP falls back to m = 0 (a period-3 cycle at alpha = 2,
 N = 1000). On the poor branch V ~ 1 - q >> 1/N and the floor is inactive.
-Convergence: the residual of the *undamped* map, max_i |tanh(B_i) - m_i| < ``tol``.
+Convergence: the residual of the *undamped* map, max_i abs(tanh(B_i) - m_i) < ``tol``.
 """
 import math
 from dataclasses import dataclass
@@ -89,14 +89,15 @@ class PerceptronPlefka:
         if m.P == 0:
             raise ParameterError("the Plefka/AMP sampler needs at least one pattern (alpha > 0)")
         object.__setattr__(self, "beta", b)
-        F = m.A / math.sqrt(m.N)                 # a scaled view would copy anyway; one copy
-        object.__setattr__(self, "_F", F)
+        # F = A/sqrt(N) is never formed: the kernels take A and scale the vectors (no copy of
+        # the patterns; the 'exact' variance needs F^2, one more N x P array)
+        A, iN = m.A, 1.0 / m.N
         object.__setattr__(self, "_kappa", m.kappa if m.energy_kind == "stability" else 0.0)
-        c = np.einsum("ij,ij->j", F, F)          # sum_i F^2 per pattern
-        d = np.einsum("ij,ij->i", F, F)          # sum_mu F^2 per weight
+        c = np.einsum("ij,ij->j", A, A) * iN     # sum_i F^2 per pattern
+        d = np.einsum("ij,ij->i", A, A) * iN     # sum_mu F^2 per weight
         object.__setattr__(self, "_c", c)
         object.__setattr__(self, "_d", d / c.sum())
-        object.__setattr__(self, "_F2", F * F if self.variance == "exact" else None)
+        object.__setattr__(self, "_F2", A * A * iN if self.variance == "exact" else None)
 
     # ---- F^2 products (exact or rank-one) -------------------------------------------
     def _V(self, v):
@@ -128,7 +129,7 @@ class PerceptronPlefka:
     def solve(self, init="zero", seed=0, trajectory=False):
         """Iterate from ``init`` ('zero': m = 0, the uninformative start; 'random': uniform in
         +-0.01; 'teacher': 0.999 w*; or an array). Returns a dict with ``R`` (overlap of
-        the mean student with the teacher), ``q`` (= |m|^2/N), the generalisation errors of
+        the mean student with the teacher), ``q`` (= m.m/N), the generalisation errors of
         a Gibbs student (arccos(R)/pi) and of the mean (arccos(R/sqrt q)/pi), the expected
         training error, the TAP free entropy per weight (order 2), ``converged``,
         ``iterations``, ``residual`` (undamped map), ``site_mag`` (m_i), ``cavity_mean`` (the
@@ -137,11 +138,11 @@ class PerceptronPlefka:
         mdl = self.model
         m = self.initial(init, seed).copy()
         d = self.damping
-        F = self._F
+        A, sc = mdl.A, 1.0 / math.sqrt(mdl.N)
         g = np.zeros(mdl.P)
         s_raw = np.empty(mdl.P)
         B = np.zeros(mdl.N)
-        project(F, m, s_raw)
+        project(A, m, sc, s_raw)
         traj = []
         res, it, aux = math.inf, 0, {}
         with np.errstate(over="ignore", under="ignore"):
@@ -152,11 +153,11 @@ class PerceptronPlefka:
                     lz, g_new, dg, viol = channel(s, V, self.beta, self._kappa)
                     aux = dict(s=s, V=V, lz=lz, viol=viol, s_raw=s_raw.copy())
                     g = g_new
-                    res = amp_pass(F, g, 1.0, self._lam(-dg), m, d, s_raw, B)
+                    res = amp_pass(A, g, sc, self._lam(-dg), m, d, sc, s_raw, B)
                 else:
                     a, b, Hx = naive_field_terms(s_raw, V, self._kappa)
                     aux = dict(s=s_raw.copy(), V=V, H=Hx)
-                    res = amp_pass(F, a, self.beta, -2.0 * self.beta * self._lam(b), m, d, s_raw, B)
+                    res = amp_pass(A, a, self.beta * sc, -2.0 * self.beta * self._lam(b), m, d, sc, s_raw, B)
                 if trajectory:
                     traj.append(self._overlaps(m))
                 if not math.isfinite(res):

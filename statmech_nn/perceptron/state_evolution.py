@@ -4,13 +4,13 @@ AMP (``statmech_nn.mc.plefka_perceptron``, order 2) samples the Gibbs measure
 exp(-beta E(w)), E = #training errors: its output channel is
 Z_out = e^{-beta} + (1 - e^{-beta}) Phi(x), the teacher's is noiseless (y = sign(w*.x)).
 At T = 0 the two coincide (Bayes-optimal, the Nishimori line: R = q along the whole SE
-trajectory); at T > 0 AMP is *mismatched* and the SE tracks two overlaps,
+trajectory); at T > 0 AMP is *mismatched* and the SE tracks two overlaps::
 
     R^t = (1/N) sum_i w*_i m_i^t   (mean student vs teacher),   q^t = (1/N) sum_i (m_i^t)^2,
 
 which differ. In the large-N limit, with xi ~ N(0, 1), a = R/sqrt(q - R^2), V = 1 - q,
 s = sqrt(q) xi the student's cavity mean and g(s, V) = d ln Z_out/ds
-(:func:`statmech_nn.mc.perceptron_channel.channel`):
+(:func:`statmech_nn.mc.perceptron_channel.channel`)::
 
     q_hat = 2 alpha E_xi[ Phi(a xi) g(s, V)^2 ]                       (teacher output law Z0)
     R_hat = 2 alpha E_xi[ sqrt(q/(q - R^2)) phi(a xi) g(s, V) ]      (its derivative in the

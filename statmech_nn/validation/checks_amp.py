@@ -1,7 +1,7 @@
 """Validation rows: binary-perceptron Monte Carlo, AMP (TAP) and its state evolution.
 
 Instance rows use seeded instances; z-scores divide by the standard error over instances
-(disorder and thermal fluctuations together) and pass at |z| <= 4.
+(disorder and thermal fluctuations together) and pass at abs(z) <= 4.
 """
 import math
 
