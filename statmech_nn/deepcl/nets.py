@@ -327,7 +327,7 @@ class Adam:
 
 
 class AdamMeta(Adam):
-    """Adam with the metaplastic factor on updates that would decrease |W_h|."""
+    """Adam with the metaplastic factor on updates that would decrease ``|W_h|``."""
 
     def __init__(self, params, lr=5e-3, meta=0.0, **kw):
         super().__init__(params, lr=lr, **kw)

@@ -5,17 +5,21 @@
 Methods (all on the same layer sizes ``(n_in, *hidden, n_classes)``, same epochs per task
 and batch size):
 
-``vcl``   field-space network + KL to the previous posterior (:class:`~.nets.FieldNet`).
-          Per mini-batch objective: mean cross-entropy + (gamma / n_train) KL(q_theta || q').
-          ``kl_form='task'``: q' is frozen at the end of each task (task-boundary form;
-          no KL on task 1 unless ``first_prior='uniform'``, which uses theta' = 0).
-          ``kl_form='online'``: q' is the posterior ``kl_refresh`` optimiser steps ago
-          (boundary-free; ``kl_refresh=1`` gives the lagged ``beta^2 s2 dtheta`` term).
-``plain`` the same field-space network and optimiser, no regulariser.
-``ewc``   the same network + (lambda/2) sum_k F_k (theta - theta_k)^2, F_k the diagonal field-
-          space Fisher of task k at its end (accumulated over tasks).
-``meta``  metaplastic binarised network (:class:`~.nets.BinaryNet` + AdamMeta, factor ``meta``;
-          ``meta=0``: plain binarised network).
+``vcl``
+    field-space network + KL to the previous posterior (:class:`~.nets.FieldNet`).
+    Per mini-batch objective: mean cross-entropy + (gamma / n_train) KL(q_theta || q').
+    ``kl_form='task'``: q' is frozen at the end of each task (task-boundary form;
+    no KL on task 1 unless ``first_prior='uniform'``, which uses theta' = 0).
+    ``kl_form='online'``: q' is the posterior ``kl_refresh`` optimiser steps ago
+    (boundary-free; ``kl_refresh=1`` gives the lagged ``beta^2 s2 dtheta`` term).
+``plain``
+    the same field-space network and optimiser, no regulariser.
+``ewc``
+    the same network + (lambda/2) sum_k F_k (theta - theta_k)^2, F_k the diagonal field-space
+    Fisher of task k at its end (accumulated over tasks).
+``meta``
+    metaplastic binarised network (:class:`~.nets.BinaryNet` + AdamMeta, factor ``meta``;
+    ``meta=0``: plain binarised network).
 
 Field-space methods anneal beta per epoch through the whole stream,
 ``beta_k = beta_max tanh(beta_offset + 2 k / K)`` (k = 1..K global epochs), unless

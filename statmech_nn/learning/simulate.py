@@ -76,8 +76,8 @@ def mc_model(protocol, xi, eta, P, r=None):
 def classify_states(sig, xi1, eta1, level=0.5):
     """'archetype' | 'example' | 'other' for each state in sig (..., N).
 
-    example: max_a |m_a| > |m_arch| and > level (the network sits on one example);
-    archetype: |m_arch| >= max_a |m_a| and > level."""
+    example: ``max_a |m_a| > |m_arch|`` and > level (the network sits on one example);
+    archetype: ``|m_arch| >= max_a |m_a|`` and > level."""
     s = np.asarray(sig, np.float64)
     N = s.shape[-1]
     ma = np.abs(s @ xi1.astype(np.float64)) / N
@@ -112,7 +112,7 @@ def simulate(protocol, N, P, K, M, r, T, sweeps=200, seed=0, init="archetype", c
 def plefka_vs_mc(protocol, N, P, K, M, r, T, sweeps=200, seed=0, order=2, chains=2):
     """Plefka (TAP, ``order``) magnetisations vs the full sampler on the same data: archetype
     overlaps, wall times (MC timed after a JIT warm-up), speed-up = t_MC / t_Plefka and
-    |m_plefka - m_mc| (also in units of the MC error bar)."""
+    ``|m_plefka - m_mc|`` (also in units of the MC error bar)."""
     from ..mc.plefka import PlefkaSampler
     data = make_dataset(N, K, M, r, seed)
     simulate(protocol, N, P, K, M, r, T, sweeps=1, seed=seed, chains=1, data=data)   # JIT warm-up

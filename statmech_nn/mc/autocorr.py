@@ -59,7 +59,7 @@ def estimate(series):
 def equilibration(series, burn):
     """Crude equilibration check on the kept part of a series (chains, samples).
 
-    Compares the first and last thirds of the kept samples: z = |mean_1 - mean_3| /
+    Compares the first and last thirds of the kept samples: z = ``|mean_1 - mean_3|`` /
     sqrt(err_1^2 + err_3^2); ``equilibrated`` when z < 3 and the kept run spans at least
     20 tau_int.
     """

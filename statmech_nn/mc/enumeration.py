@@ -93,7 +93,7 @@ def curie_weiss_exact(N, P=2, T=None, beta=None, variant="distinct"):
     """Exact finite-N averages of the P-spin Curie-Weiss magnet (binomial sum over M).
 
     H = -N^(1-P) e_P(s) (distinct) or -(N^(1-P)/P!) M^P (all-tuples), M = sum_i s_i.
-    Returns logZ, energy and free energy per spin, <|m|>, <m^2>, and P(m) on m = M/N.
+    Returns logZ, energy and free energy per spin, ``<|m|>``, <m^2>, and P(m) on m = M/N.
     """
     N = check_int("N", N, lo=2)
     P = check_int("P", P, lo=2)

@@ -21,7 +21,7 @@ F(p^mu) of the current state is cached per pattern, so an attempt evaluates F on
 pattern (for the flipped state).
 
 Acceptance (``accept``, also used by the coupling kernel): an exp-free pre-test settles
-most attempts at |beta dE| > 2 and the exact test decides the rest; for P = 2 the driver
+most attempts at ``|beta dE| > 2`` and the exact test decides the rest; for P = 2 the driver
 also keeps a table of exact acceptance thresholds per energy change
 (``sweep_int_deg1_memo``).  Both give the decisions and random draws of the plain test
 bit for bit.

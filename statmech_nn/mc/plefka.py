@@ -7,7 +7,7 @@ Plefka (1982) expands the Gibbs free energy at fixed magnetisations m_i in power
 where H(m) is the multilinear extension of H (spins replaced by magnetisations; exact for
 the distinct-index Hamiltonians, which are multilinear) and V(m) is the variance of H
 under the product measure with means m, minus its part linear in the single-spin
-fluctuations: V = sum_{|A| >= 2} (d_A H(m))^2 prod_{i in A} (1 - m_i^2).  Stationarity gives
+fluctuations: ``V = sum_{|A| >= 2} (d_A H(m))^2 prod_{i in A} (1 - m_i^2)``.  Stationarity gives
 
     m_i = tanh(beta h_i),   h_i = -dH/dm_i + (beta/2) dV/dm_i    (order 2; order 1: V = 0).
 
@@ -166,7 +166,7 @@ class PlefkaSampler:
     # ---- solving ------------------------------------------------------------------------
     def solve(self, init="pattern", seed=0):
         """Damped iteration m <- (1-d) m + d tanh(beta h(m)) from ``init``
-        ('pattern' (0.9 xi^1 / |xi^1|), 'random', 'zero' or an array)."""
+        ('pattern' (``0.9 xi^1 / |xi^1|``), 'random', 'zero' or an array)."""
         m = self.model
         b = self.beta
         if isinstance(init, str):

@@ -5,7 +5,7 @@ and the matching simulations (MC over binary weights, field-space trainer).
 Conventions (see docs/perceptron.md):
 
 * load alpha = P/N; teacher and student weights in {-1, +1}^N (binary) or on the
-  sphere |w|^2 = N (spherical);
+  sphere ``|w|^2 = N`` (spherical);
 * labels y = sign(w* . x) with the tie-break **sign(0) = +1** everywhere
   (:func:`statmech_nn.perceptron.common.sign`);
 * entropies are per weight, natural logs; generalisation errors are

@@ -15,7 +15,7 @@ gamma beta^2 s2 (theta - theta_prev). Options of the same trainer:
   F_i = beta^2 (1 - m_prev_i^2) frozen at the end of the previous task,
 * ``penalty='none'``,
 * ``metaplastic=mm > 0``: Laborieux et al.'s rule on the Adam step: components that
-  move theta towards zero (towards a sign flip) are multiplied by 1 - tanh^2(mm |theta|).
+  move theta towards zero (towards a sign flip) are multiplied by ``1 - tanh^2(mm |theta|)``.
 
 Mini-batch Adam on theta; the penalty gradient is scaled by batch/P so that one epoch
 sums to the full objective. Inputs are Rademacher (+-1); labels y = sign(w*.x) with

@@ -31,7 +31,7 @@ class Check:
     ``compute()`` returns our value; ``target`` is the reference value (exact or
     published), ``tol`` the absolute tolerance, ``kind`` one of 'exact',
     'published', 'cross-check' (two independent computations), 'trap' (a known
-    wrong answer the package must *not* return: passes when |ours - target| > tol),
+    wrong answer the package must *not* return: passes when ``|ours - target| > tol``),
     'bound' (an inequality: passes when ours > target + tol).
     """
     name: str

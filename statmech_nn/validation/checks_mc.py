@@ -1,7 +1,7 @@
 """Validation rows: Monte Carlo against exact enumeration, exact sums and exact limits.
 
 MC rows return a z-score (MC - exact) / err with err from the integrated
-autocorrelation time; they pass when |z| <= 4 (false-alarm rate ~6e-5 per row for
+autocorrelation time; they pass when ``|z| <= 4`` (false-alarm rate ~6e-5 per row for
 Gaussian errors). Seeds are fixed, so the rows are reproducible.
 """
 import numpy as np
