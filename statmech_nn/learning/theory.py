@@ -41,12 +41,12 @@ from ..core.errors import ParameterError
 from ..core.quadrature import expect, hermite, log_cosh, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
+from ..theory import states
 from ..theory.base import Param, TheoryModel
 from . import laws as L
 
 SQ2 = math.sqrt(2.0)
 SQ2PI = math.sqrt(2.0 * math.pi)
-N_FLOOR = 1e-6          # n below this is "no retrieval"
 CHUNK = 3_000_000       # max batch * atoms * nodes evaluated at once
 
 
@@ -340,12 +340,7 @@ class _Learning(TheoryModel):
             row = {key: float(v[k]) for key, v in obs.items()}
             row.update(converged=bool(fp.converged[k]), residual=float(fp.residual[k]),
                        iterations=int(fp.iterations[k]), start=starts[k][0])
-            if row["n"] > N_FLOOR:
-                row["branch"] = "retrieval"
-            elif row["q"] > N_FLOOR:
-                row["branch"] = "spin-glass"
-            else:
-                row["branch"] = "paramagnet"
+            row["branch"] = str(states.classify(row["n"], row["q"]))
             rows.append(row)
         ok = [r for r in rows if r["converged"] and np.isfinite(r["free_energy"])]
         if branch == "retrieval" and init is None:
@@ -355,17 +350,13 @@ class _Learning(TheoryModel):
             best = max(ret, key=lambda r: r["n"]) if ret else (ok[0] if ok else rows[0])
         elif branch is not None or init is not None:
             best = rows[0]
-        elif ok:
-            # Parisi/Guerra selection (as the p-spin engine): the n = 0 sector's value is the
-            # *minimum* pressure (max f) over its stationary points (paramagnet, spin glass);
-            # sectors (retrieval vs n = 0) are then compared by the lower f.
-            zero = [r for r in ok if r["branch"] != "retrieval"]
-            cands = [r for r in ok if r["branch"] == "retrieval"]
-            if zero:
-                cands.append(max(zero, key=lambda r: r["free_energy"]))
-            best = min(cands, key=lambda r: r["free_energy"])
         else:
-            best = min(rows, key=lambda r: r["residual"])
+            # the thermodynamic state (theory/states.py): n = 0 sector by its largest f, then
+            # the lowest f across sectors; n is the condensed order parameter
+            i, sel = states.select_rows(rows, condensed_key="n")
+            best = dict(rows[i], converged=bool(rows[i]["converged"] and sel.found[0]))
+            if not sel.found[0] or sel.excluded[0]:
+                best["selection"] = states.message(sel)
         best = dict(best)
         best["all_branches"] = rows
         return best, c
@@ -438,13 +429,15 @@ class _Learning(TheoryModel):
             row.update(converged=bool(fp.converged[k]), residual=float(fp.residual[k]),
                        iterations=int(fp.iterations[k]))
             rows.append(row)
-        ok = [r for r in rows if r["converged"]]
-        # the physical 1RSB value minimises A (maximises f) over the glass parameters
-        best = max(ok, key=lambda r: r["free_energy"]) if ok else min(rows, key=lambda r: r["residual"])
-        best = dict(best)
-        best["branch"] = rs["branch"] if best["n"] > N_FLOOR or rs["branch"] != "retrieval" else "spin-glass"
-        if best["n"] <= N_FLOOR:
-            best["branch"] = "spin-glass" if best["q1"] > N_FLOOR else "paramagnet"
+        # every start expands the RS saddle ``rs``: one sector, whose physical 1RSB value is the
+        # largest f over the glass parameters (theory/states.py, rule 1); a start that fell to
+        # n = 0 is a saddle of the other sector, compared by the lowest f (rule 2)
+        for r in rows:
+            r["sector"] = "expanded" if states.condensed(r["n"]) else states.GLASSY
+        i, sel = states.select_rows(rows, condensed_key="n")
+        best = dict(rows[i], converged=bool(rows[i]["converged"] and sel.found[0]))
+        best.pop("sector")
+        best["branch"] = str(states.classify(best["n"], best["q1"]))
         best["rs"] = {"m": rs["m"], "n": rs["n"], "q": rs["q"], "free_energy": rs["free_energy"]}
         return best, c
 

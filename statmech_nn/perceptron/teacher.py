@@ -33,6 +33,7 @@ from ..core.errors import ParameterError, beta_from
 from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
+from ..theory import states
 from ..theory.base import Param, TheoryModel
 from .common import H, eps_from_overlap, log_H, log_phi, z_rule
 
@@ -185,7 +186,7 @@ class PerceptronTeacher(TheoryModel):
                 if isinstance(st, str) and st == "poor" and lab == "good":
                     lab = "good"  # the poor branch no longer exists (alpha > spinodal)
                 cands.append((lab, x, bool(r.converged[0]), float(r.residual[0]), int(r.iterations[0])))
-        best = None
+        full = []
         for lab, x, conv, res, it in cands:
             if lab == "good":
                 x = np.array([1.0, 1.0])
@@ -193,9 +194,13 @@ class PerceptronTeacher(TheoryModel):
                            entropy=0.0, generalization_error=0.0, training_error=0.0)
             else:
                 obs = {k: float(v) for k, v in self.observables(x[0], x[1], alpha, beta).items()}
-            if best is None or (conv and (not best[2] or obs["phi"] > best[5]["phi"] + 1e-12)):
-                best = (lab, x, conv, res, it, obs)
-        lab, x, conv, res, it, obs = best
+            full.append((lab, x, conv, res, it, obs))
+        # low-R and high-R branches are distinct sectors (R is not glassy): the lowest f wins,
+        # ties (T = 0: f = e = 0 on both) go to the larger entropy (theory/states.py)
+        rows = [dict(obs, converged=conv, residual=res) for _, _, conv, res, _, obs in full]
+        i, sel = states.select_rows(rows, has_condensed=False, distinct=True, names=[c[0] for c in full])
+        lab, x, conv, res, it, obs = full[i]
+        conv = bool(conv and sel.found[0])
         op = {"q": x[0], "R": x[1], "q_hat": obs["q_hat"], "R_hat": obs["R_hat"]}
         return make_result(self.name, level, p, op, obs["free_energy"], obs["energy"], obs["entropy"],
                            conv, res, it, branch=lab,

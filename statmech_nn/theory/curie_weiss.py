@@ -18,7 +18,8 @@ and the ferromagnet appears discontinuously (first-order transition).
 Branches: ``ferromagnet`` (start at m = 1), ``paramagnet`` (start at m = 0),
 ``antiferro`` is not a thing here but ``reversed`` (start at m = -1) exists for a
 field h < 0 or even P. ``branch=None`` returns the state of lowest f among the
-three (ties: the first of ferromagnet, paramagnet, reversed).
+three (``theory/states.py``: m is not a glassy parameter, so every start is its own sector;
+ties: the larger entropy, then the first of ferromagnet, paramagnet, reversed).
 
 Stability: ``curvature`` = d^2 f / dm^2 = -m^{P-2}/(P-2)! + T/(1 - m^2) (stable when > 0).
 
@@ -33,7 +34,7 @@ from scipy.special import gammaln, logsumexp, xlogy
 
 from ..core.errors import ParameterError, beta_from, check_int, check_range
 from ..core.result import make_result
-from ..core.solver import solve_fixed_point
+from . import states
 from .base import Param, TheoryModel
 
 BRANCH_STARTS = {"ferromagnet": 1.0, "paramagnet": 0.0, "reversed": -1.0}
@@ -103,27 +104,27 @@ class CurieWeiss(TheoryModel):
         if branch is not None and branch not in BRANCH_STARTS:
             raise ParameterError(f"branch={branch!r} is not one of {', '.join(BRANCH_STARTS)}")
         names = [branch] if branch is not None else list(BRANCH_STARTS)
-        best = None
         st = self.solver_settings
+        starts = {}
         for name in names:
             x0 = np.full(n, BRANCH_STARTS[name])
             if init is not None and "m" in init and (branch is not None or name == "ferromagnet"):
                 m0 = np.broadcast_to(np.asarray(init["m"], float), shape).ravel()
                 x0 = np.where(np.isfinite(m0), m0, x0)
-            r = solve_fixed_point(_map, x0[None, :], p, tol=st["tol"], maxiter=st["maxiter"],
-                                  damping=st["damping"], bounds=([-1.0], [1.0]))
+            starts[name] = x0[None, :]
+        runs = states.run_starts(_map, starts, p, tol=st["tol"], maxiter=st["maxiter"],
+                                 damping=st["damping"], bounds=([-1.0], [1.0]))
+        cands = []
+        for name in names:
+            r = runs[name]
             m = r.x[0]
             f, e, s, curv = _thermo(m, p["P"], p["h"], p["beta"])
-            cand = dict(m=m, free_energy=f, energy=e, entropy=s, converged=r.converged,
-                        residual=r.residual, iterations=r.iterations, curvature=curv,
-                        branch=_labels(m))
-            if best is None:
-                best = cand
-            else:
-                # thermodynamic selection: converged and strictly lower f wins
-                better = cand["converged"] & (~best["converged"] | (cand["free_energy"] < best["free_energy"] - 1e-14))
-                for k in best:
-                    best[k] = np.where(better, cand[k], best[k])
+            cands.append((name, dict(m=m, free_energy=f, energy=e, entropy=s, converged=r.converged,
+                                     residual=r.residual, iterations=r.iterations, curvature=curv,
+                                     branch=_labels(m))))
+        # m is not glassy: every start is its own sector, the lowest f wins (theory/states.py)
+        sel = states.select(cands, distinct=True)
+        best = sel.take([c for _, c in cands])
         out = {k: np.asarray(v).reshape(shape) for k, v in best.items()}
         out["branch"] = out["branch"].astype(str)
         out["converged"] = out["converged"].astype(bool)
@@ -153,7 +154,7 @@ class CurieWeiss(TheoryModel):
 
 
 def _labels(m):
-    return np.where(np.abs(m) < 1e-9, "paramagnet", np.where(m > 0, "ferromagnet", "reversed"))
+    return np.where(~states.condensed(m), "paramagnet", np.where(m > 0, "ferromagnet", "reversed"))
 
 
 def exact_finite_n(N, T=None, beta=None, P=2, h=0.0):

@@ -33,6 +33,7 @@ from scipy.optimize import brentq, minimize_scalar
 from ..core.errors import ParameterError, check_range
 from ..core.result import make_result
 from .base import Param, TheoryModel
+from . import states
 from .pspin import LN2, PSpinEngine, _scaled, pspin_glass_constants, solve_rs, solve_rsb0, solve_states
 
 CONVENTION = ("dense-hebbian: H = -N^{1-P} sum_mu sum_{i1<...<iP} xi..xi s..s, K = alpha N^{P-1}, "
@@ -316,8 +317,8 @@ class _Rsb0Family:
         E, prm = _scaled(self.P, np.full(len(starts), np.inf), r)
         s = solve_rsb0(E, prm, np.zeros(len(starts)), np.array([v[0] for v in starts]),
                        np.array([v[1] for v in starts]), maxiter=40)
-        good = s["converged"] & (s["q0"] < 1 - 1e-9) & (s["y"] < 1e3)
-        i = int(np.argmin(np.where(good, -s["energy"], np.inf)))  # minimum of Ã = -e over (q0, y)
+        good = states.is_broken(s["q0"], y=s["y"], zero_T=True, converged=s["converged"]) & (s["y"] < 1e3)
+        i = int(np.argmax(np.where(good, s["energy"], -np.inf)))  # Parisi: max of e0 = f0 over (q0, y)
         ok = bool(good[i])
         if ok:
             self.table.append((float(r), float(s["q0"][i]), float(s["y"][i])))
@@ -418,7 +419,7 @@ def _ray_rsb_update(P, s, E, prm, shape, b_min=1.0):
     sub = {k: v[sel] for k, v in prm.items()}
     x0 = np.clip(ys / sub["beta"], 1e-4, 0.95)
     sol = solve_rsb(E, sub, ms, q0s, np.clip(1 - Cs / sub["beta"], 0.5, 1.0), x0, maxiter=12)
-    good = is_broken(sol) & (sol["pressure"] < s["pressure"][sel] - 1e-13) & (sol["m"] > 0.3)
+    good = is_broken(sol) & states.glassy_better(-sol["pressure"], -s["pressure"][sel]) & (sol["m"] > 0.3)
     tgt = sel[good]
     s["m"][tgt] = sol["m"][good]
     s["pressure"][tgt] = sol["pressure"][good]
@@ -443,7 +444,7 @@ def _a0_sector(P, b, level):
         E, prm = _scaled(P, b[g], 0.0)
         sol = solve_rsb(E, prm, np.zeros(g.size), np.zeros(g.size), np.full(g.size, 0.99),
                         np.clip(bs / b[g], 1e-3, 0.999), maxiter=40)
-        ok = is_broken(sol) & (sol["pressure"] < A[g])
+        ok = is_broken(sol) & states.glassy_better(-sol["pressure"], -A[g])
         if not ok.all():
             bad = g[~ok]
             E2, prm2 = _scaled(P, b[bad], 0.0)

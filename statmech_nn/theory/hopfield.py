@@ -79,6 +79,7 @@ from ..core.errors import ParameterError, beta_from
 from ..core.quadrature import expect, kink_nodes, log_Phi, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
+from . import states
 from .base import Param, TheoryModel
 
 LN2 = math.log(2.0)
@@ -401,7 +402,7 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
     r = solve_fixed_point(_rsb_inner_map, x0, P(ys), tol=1e-12, maxiter=40, bounds=bounds)
     its = int(r.iterations.max())
     th = rsb_thermo(r.x[0], r.x[1], r.x[2], ys, alpha, beta)
-    good = r.converged & (th["q1"] - th["q0"] > 1e-7)
+    good = states.is_broken(th["q0"], th["q1"], th["x"], th["y"], zero_T=not fin, converged=r.converged)
     if branch == "retrieval":
         good &= r.x[0] >= m_rs - 1e-9      # the stable family (see _rsb_batch)
     f = np.where(good, th["free_energy"], -np.inf)
@@ -415,7 +416,7 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
                                maxiter=40, bounds=bounds)
         state["its"] += int(rr.iterations[0])
         t = rsb_thermo(*rr.x[:, 0], math.exp(u), alpha, beta)
-        if not rr.converged[0] or t["q1"] - t["q0"] <= 1e-7:
+        if not states.is_broken(t["q0"], t["q1"], t["x"], t["y"], zero_T=not fin, converged=rr.converged[0]):
             return 1e3
         state["x"] = rr.x[:, 0]
         return -float(t["free_energy"])
@@ -433,8 +434,9 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
     th = rsb_thermo(*xf, alpha, beta)
     G = rsb_map(xf[:, None], pr)[:, 0] - xf
     res = float(np.max(np.abs(G)))
-    ok = bool(res <= max(tol, 1e-9)) and th["q1"] - th["q0"] > 1e-7
-    if (fin and th["x"] > 1 - 1e-6) or (branch == "retrieval" and th["m"] < m_rs - 1e-9):
+    ok = bool(res <= max(tol, 1e-9)) and bool(states.is_broken(th["q0"], th["q1"], th["x"], th["y"],
+                                                               zero_T=not fin))
+    if branch == "retrieval" and th["m"] < m_rs - 1e-9:
         ok = False
     return {kk: float(v) for kk, v in th.items()}, res, ok, its
 
@@ -442,10 +444,6 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
 # =====================================================================================
 # The model
 # =====================================================================================
-def _classify(m, q, tol=1e-7):
-    return np.where(np.abs(m) > tol, "retrieval", np.where(q > tol, "spin-glass", "paramagnet"))
-
-
 class Hopfield(TheoryModel):
     """Hopfield network (AGS): RS and 1RSB replica theory, alpha = K/N."""
 
@@ -523,7 +521,7 @@ class Hopfield(TheoryModel):
         out = dict(m=x[0], q=th["q"], r=th["r"], c=np.clip(x[1], 0, None),
                    free_energy=th["free_energy"], energy=th["energy"], entropy=th["entropy"],
                    replicon=th["replicon"], converged=conv, residual=res, iterations=its,
-                   branch=_classify(x[0], th["q"]) if branch != "paramagnet" else np.full(n, "paramagnet"))
+                   branch=states.classify(x[0], th["q"]).astype(str) if branch != "paramagnet" else np.full(n, "paramagnet"))
         if branch == "paramagnet":
             for k in ("free_energy", "energy", "entropy", "replicon"):
                 out[k] = np.where(fin & (be < 1), out[k], np.nan)
@@ -541,12 +539,12 @@ class Hopfield(TheoryModel):
         out.update(q0=rs["q"].copy(), q1=rs["q"].copy(), x=np.ones(n), y=be.copy(),
                    r0=rs["r"].copy(), r1=rs["r"].copy(), replicon_rs=rs["replicon"].copy(),
                    f_rs=rs["free_energy"].copy(), rsb=np.zeros(n, bool))
-        need = rs["converged"] & (rs["replicon"] > 1.0 + 1e-9) & (rs["q"] > 1e-9) & (al > 0)
+        need = rs["converged"] & (rs["replicon"] > 1.0 + states.REPLICON_TOL) & (rs["q"] > states.Q_THR) & (al > 0)
         # retrieval RSB is exponentially weak in (m/s_h)^2, s_h = sqrt(alpha r): for m/s_h > 3
         # the measured f_1RSB - f_RS is < 1e-11 (below the solver's resolution; x is then
         # ill-determined), so the RS saddle is returned, flagged by ``rsb_weak``
         with np.errstate(divide="ignore", invalid="ignore"):
-            weak = need & (np.abs(rs["m"]) > 1e-7) & (np.abs(rs["m"]) > 3.0 * np.sqrt(al * rs["r"]))
+            weak = need & states.condensed(rs["m"]) & (np.abs(rs["m"]) > 3.0 * np.sqrt(al * rs["r"]))
         out["rsb_weak"] = weak
         need = need & ~weak
         if branch == "paramagnet" or not need.any():
@@ -590,7 +588,7 @@ class Hopfield(TheoryModel):
             r = solve_fixed_point(rsb_map, x0, p, tol=tol, maxiter=maxiter,
                                   bounds=([-1.0, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
             th = rsb_thermo(r.x[0], r.x[1], r.x[2], r.x[3], al[idx][sel], b[sel])
-            trivial = (th["q1"] - th["q0"] < 1e-7) | (fin[sel] & (th["x"] > 1 - 1e-7))
+            trivial = ~states.is_broken(th["q0"], th["q1"], th["x"], th["y"], zero_T=~fin[sel])
             total_its[sel] += r.iterations
             valid = r.converged & ~trivial & np.isfinite(th["free_energy"])
             any_trivial[sel] |= r.converged & trivial
@@ -600,7 +598,7 @@ class Hopfield(TheoryModel):
                 # with it at the spinodal (it has the higher f and must not be selected)
                 valid &= th["m"] >= m_rs[sel] - 1e-9
             for kk_, k in enumerate(sel):
-                if valid[kk_] and th["free_energy"][kk_] > best_f[k]:
+                if valid[kk_] and states.glassy_better(th["free_energy"][kk_], best_f[k]):
                     best_f[k] = th["free_energy"][kk_]
                     chosen[k] = ({kk: np.asarray(v)[kk_] for kk, v in th.items()}, r.residual[kk_], True)
                     done[k] = th["q0"][kk_] > 1e-3
@@ -616,7 +614,7 @@ class Hopfield(TheoryModel):
                 out["residual"][j] = res
                 out["converged"][j] = ok
                 out["rsb"][j] = ok
-                out["branch"][j] = str(_classify(np.array(th["m"]), np.array(th["q1"])))
+                out["branch"][j] = str(states.classify(th["m"], th["q1"]))
             elif chosen[k] is not None and not fallback:
                 out["converged"][j] = False
                 out["residual"][j] = chosen[k][1]
@@ -629,7 +627,7 @@ class Hopfield(TheoryModel):
                     for kk in ("m", "q0", "q1", "x", "y", "r0", "r1", "free_energy", "energy", "entropy"):
                         out[kk][j] = th[kk]
                     out["rsb"][j] = True
-                    out["branch"][j] = str(_classify(np.array(th["m"]), np.array(th["q1"])))
+                    out["branch"][j] = str(states.classify(th["m"], th["q1"]))
                 out["converged"][j] = ok
                 out["residual"][j] = res if ok else max(res, chosen[k][1])
             # else: only the RS (trivial) saddle was found: 1RSB = RS, keep the RS values
@@ -639,8 +637,9 @@ class Hopfield(TheoryModel):
     def solve_batch(self, level="rs", branch=None, init=None, **arrays):
         """Vectorised solve over broadcast arrays ``alpha`` and ``T`` (or ``beta``).
 
-        ``branch=None`` solves every branch and keeps, per element, the converged one with the
-        lowest free energy. Returns a dict of arrays (see ``TheoryModel``)."""
+        ``branch=None`` solves every branch and keeps, per element, the thermodynamic state chosen
+        by :func:`states.select` (m = 0 sector: the larger f of spin glass and paramagnet; then the
+        lower f of that and retrieval). Returns a dict of arrays (see ``TheoryModel``)."""
         level = self.check_level(level)
         if branch is not None and branch not in BRANCHES:
             raise ParameterError(f"branch={branch!r} is not one of {', '.join(BRANCHES)}")
@@ -655,20 +654,17 @@ class Hopfield(TheoryModel):
         if branch is not None:
             return run(branch, alpha, beta, init=init)
         outs = [run(b, alpha, beta, init=init if b == "retrieval" else None) for b in BRANCHES]
-        f = np.stack([np.where(o["converged"] & np.isfinite(o["free_energy"]), o["free_energy"], np.inf)
-                      for o in outs])
-        best = np.argmin(f, axis=0)
-        res = {}
-        for k in outs[0]:
-            stack = np.stack([np.asarray(o[k]) for o in outs])
-            res[k] = np.take_along_axis(stack, best[None], 0)[0]
-        none = ~np.isfinite(f.min(0))
+        flat = [{k: np.asarray(v).ravel() for k, v in o.items()} for o in outs]
+        for o in flat:   # rule 3 needs the RS replicon of the paramagnet at 1RSB too
+            o.setdefault("replicon", o.get("replicon_rs"))
+        sel = states.select(list(zip(BRANCHES, flat)))
+        res = {k: v.reshape(alpha.shape) for k, v in sel.take(flat, keys=list(outs[0])).items()}
         # a retrieval run that neither converged nor collapsed might be the true state: flag it
-        R = outs[0]
         # (a true saddle near the spinodal is reached by Newton; a 'ghost' beyond it stalls at a
         # residual set by the distance to the fold, >> 1e-6 on any practical grid)
+        R = outs[0]
         doubt = ~np.asarray(R["converged"]) & (np.abs(R["m"]) > 0.05) & (np.asarray(R["residual"]) < 1e-6)
-        res["converged"] = np.where(none | doubt, False, res["converged"])
+        res["converged"] = np.where(doubt, False, res["converged"])
         return res
 
     def solve(self, level="rs", branch=None, init=None, **params):
@@ -816,11 +812,11 @@ def _capacity_1rsb():
 
 def _solve_fixed_m_1rsb_T(m, beta, x0, maxiter=40):
     """:func:`_solve_fixed_m_1rsb` at beta, with ok = converged and non-trivial
-    (q1 - q0 > 1e-7 and, at T > 0, x = y/beta < 1 - 1e-6). Returns (x, ok, residual)."""
+    (:func:`states.is_broken`). Returns (x, ok, residual)."""
     x, conv, resid = _solve_fixed_m_1rsb(m, x0, beta, maxiter)
     th = rsb_thermo(m, x[1], x[2], x[3], x[0], beta)
-    ok = (conv and float(th["q1"] - th["q0"]) > 1e-7
-          and (not np.isfinite(beta) or float(th["x"]) < 1 - 1e-6))
+    ok = bool(states.is_broken(th["q0"], th["q1"], th["x"], th["y"], zero_T=not np.isfinite(beta),
+                               converged=conv))
     return x, ok, resid
 
 
@@ -857,7 +853,8 @@ def _fold_1rsb_at(T, m_prev, x_prev, half=4e-3):
 def rsb_retrieval_converges(alpha, T, state, m, maxiter=25):
     """Whether full Newton on the 1RSB map, started from the retrieval saddle ``state``
     = (alpha', q0, c1, y) with overlap ``m``, converges at (alpha, T) to a non-trivial 1RSB
-    retrieval saddle (m > 0.5, q1 - q0 > 1e-7, x < 1). Returns (converged, m, residual)."""
+    retrieval saddle (m > 0.5, broken in the sense of :func:`states.is_broken`). Returns
+    (converged, m, residual)."""
     beta = beta_from(T=T)
     # the Jacobian is singular at the fold: also start a little up the stable (higher-m) side
     dm = np.array([0.0, 1e-3, 3e-3])
@@ -867,8 +864,8 @@ def rsb_retrieval_converges(alpha, T, state, m, maxiter=25):
     r = solve_fixed_point(rsb_map, x0, pr, tol=1e-11, maxiter=maxiter,
                           bounds=([-1.0, 0.0, 0.0, 1e-6], [1.0, 1.0, _C_MAX, np.inf]))
     th = rsb_thermo(*r.x, np.full(k, alpha), np.full(k, beta))
-    good = (r.converged & (r.x[0] > 0.5) & (th["q1"] - th["q0"] > 1e-7)
-            & ((not np.isfinite(beta)) | (th["x"] < 1 - 1e-6)))
+    good = (r.x[0] > 0.5) & states.is_broken(th["q0"], th["q1"], th["x"], th["y"],
+                                             zero_T=not np.isfinite(beta), converged=r.converged)
     j = int(np.argmax(good)) if good.any() else int(np.argmin(r.residual))
     return bool(good.any()), float(r.x[0, j]), float(r.residual[j])
 

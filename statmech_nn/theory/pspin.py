@@ -76,6 +76,7 @@ from scipy import special
 
 from ..core import quadrature as Q
 from ..core.solver import solve_fixed_point
+from . import states
 
 LN2 = math.log(2.0)
 LN_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
@@ -378,21 +379,33 @@ RSB_BOUNDS = ([-1.0, 0.0, 0.0, 1e-9], [1.0, 1.0, 1.0, 2.0])
 RSB0_BOUNDS = ([-1.0, 0.0, 1e-9], [1.0, 1.0, 1e4])
 
 
-def solve_rs(engine, prm, m0, q0, tol=1e-12, maxiter=100):
-    """Batched RS solve at finite beta from (m0, q0); returns dict of flat arrays."""
-    x0 = np.stack([np.ravel(m0), np.ravel(q0)]).astype(float)
-    r = solve_fixed_point(engine.rs_map, x0, prm, tol=tol, maxiter=maxiter, bounds=RS_BOUNDS)
+RS_TOL, RS0_TOL = 1e-12, 1e-13
+RS0_BOUNDS = ([-1.0], [1.0])
+
+
+def _rs_solution(engine, prm, r):
     m, q = r.x
     th = engine.rs_thermo(m, q, prm)
     return dict(m=m, q=q, residual=r.residual, converged=r.converged, iterations=r.iterations, **th)
 
 
-def solve_rs0(engine, prm, m0, tol=1e-13, maxiter=100):
-    x0 = np.ravel(m0)[None].astype(float)
-    r = solve_fixed_point(engine.rs0_map, x0, prm, tol=tol, maxiter=maxiter, bounds=([-1.0], [1.0]))
+def _rs0_solution(engine, prm, r):
     m = r.x[0]
     th = engine.rs0_thermo(m, prm)
     return dict(m=m, residual=r.residual, converged=r.converged, iterations=r.iterations, **th)
+
+
+def solve_rs(engine, prm, m0, q0, tol=RS_TOL, maxiter=100):
+    """Batched RS solve at finite beta from (m0, q0); returns dict of flat arrays."""
+    x0 = np.stack([np.ravel(m0), np.ravel(q0)]).astype(float)
+    r = solve_fixed_point(engine.rs_map, x0, prm, tol=tol, maxiter=maxiter, bounds=RS_BOUNDS)
+    return _rs_solution(engine, prm, r)
+
+
+def solve_rs0(engine, prm, m0, tol=RS0_TOL, maxiter=100):
+    x0 = np.ravel(m0)[None].astype(float)
+    r = solve_fixed_point(engine.rs0_map, x0, prm, tol=tol, maxiter=maxiter, bounds=RS0_BOUNDS)
+    return _rs0_solution(engine, prm, r)
 
 
 def solve_rsb(engine, prm, m0, q00, q10, x0, tol=1e-11, maxiter=80):
@@ -413,29 +426,17 @@ def solve_rsb0(engine, prm, m0, q00, y0, tol=1e-12, maxiter=80):
                 iterations=r.iterations, **th)
 
 
-def is_broken(sol, zero_T=False, eps=1e-7):
-    """True where a converged 1RSB solution is genuinely broken (not on the RS manifold)."""
-    if zero_T:
-        return sol["converged"] & (sol["q0"] < 1.0 - eps) & (sol["y"] > eps)
-    return (sol["converged"] & (sol["q1"] - sol["q0"] > eps) & (sol["x"] < 1.0 - eps)
-            & (sol["x"] > eps))
+def is_broken(sol, zero_T=False):
+    """True where a converged 1RSB solution is genuinely broken (:func:`states.is_broken`)."""
+    return states.is_broken(sol["q0"], sol.get("q1"), sol.get("x"), sol.get("y"), zero_T=zero_T,
+                            converged=sol["converged"])
 
 
 # ---- convenience: pure p-spin constants (m = 0 sector) -------------------------------------
 
 # ---- branches and thermodynamic selection ---------------------------------------------------
 
-BRANCHES = ("retrieval", "spin-glass", "paramagnet")
-_M_THR = 1e-4   # |m| above this: retrieval branch (models with a signal)
-_Q_THR = 1e-6   # q above this: spin glass (when m ~ 0)
-
-
-def _branch_names(m, q, signal):
-    m, q = np.asarray(m), np.asarray(q)
-    name = np.where(q > _Q_THR, "spin-glass", "paramagnet").astype(object)
-    if signal:
-        name = np.where(np.abs(m) > _M_THR, "retrieval", name)
-    return name
+BRANCHES = states.BRANCHES
 
 
 def _sub(prm, idx):
@@ -457,20 +458,23 @@ def _rs_candidates(engine, prm, branch, signal, init):
             starts.append(("spin-glass", np.zeros(n), np.full(n, 0.999)))
         if branch in (None, "paramagnet"):
             starts.append(("paramagnet", np.zeros(n), np.zeros(n)))
+    fin = np.nonzero(~zero_T)[0]
+    z = np.nonzero(zero_T)[0]
+    # every start in one batched Newton call per regime (finite T: (m, q); T = 0: (m,))
+    runs_f = states.run_starts(engine.rs_map, {nm: np.stack([m0[fin], q0[fin]]) for nm, m0, q0 in starts},
+                               _sub(prm, fin), tol=RS_TOL, maxiter=100, bounds=RS_BOUNDS) if fin.size else {}
+    runs_z = states.run_starts(engine.rs0_map, {nm: m0[z][None] for nm, m0, _ in starts}, _sub(prm, z),
+                               tol=RS0_TOL, maxiter=100, bounds=RS0_BOUNDS) if z.size else {}
     out = []
     for name, m0, q0 in starts:
         sol = {}
-        fin = np.nonzero(~zero_T)[0]
-        z = np.nonzero(zero_T)[0]
         parts = []
         if fin.size:
-            parts.append((fin, solve_rs(engine, _sub(prm, fin), m0[fin], q0[fin])))
+            parts.append((fin, _rs_solution(engine, _sub(prm, fin), runs_f[name])))
         if z.size:
+            s0 = _rs0_solution(engine, _sub(prm, z), runs_z[name])
             if name == "paramagnet":  # no paramagnet at T = 0 (f = -inf): not a candidate
-                s0 = solve_rs0(engine, _sub(prm, z), m0[z])
                 s0["converged"] = np.zeros(z.size, bool)
-            else:
-                s0 = solve_rs0(engine, _sub(prm, z), m0[z])
             parts.append((z, s0))
         keys = ("m", "q", "free_energy", "energy", "entropy", "replicon", "residual", "converged",
                 "iterations")
@@ -489,7 +493,6 @@ def _rs_candidates(engine, prm, branch, signal, init):
         sol["y"] = np.where(zero_T, np.inf, prm["beta"])
         sol["gradx"] = np.zeros(n)
         sol["broken"] = np.zeros(n, bool)
-        sol["negf"] = -sol["free_energy"]
         out.append((name, sol))
     return out
 
@@ -497,7 +500,7 @@ def _rs_candidates(engine, prm, branch, signal, init):
 def _rsb_starts(rs, zero_T, beta, xi1):
     """Starting points (m, q0, q1 | y, x) for the 1RSB Newton around an RS solution."""
     m, q = rs["m"], rs["q"]
-    ret = np.abs(m) >= _M_THR
+    ret = np.abs(m) >= states.M_THR
     starts = []
     if zero_T:
         s1 = np.sqrt(xi1)
@@ -532,7 +535,7 @@ def _rsb_from_rs(engine, prm, rs, base=None):
         p = _sub(prm, idx)
         rsi = {k: v[idx] for k, v in rs.items()}
         starts = _rsb_starts(rsi, zt, p["beta"], xi1[idx])
-        ret = np.abs(rsi["m"]) > _M_THR
+        ret = np.abs(rsi["m"]) > states.M_THR
         # which start is tried where: (q0 = 0)-type starts only in the m = 0 sector
         use = [np.ones(idx.size, bool) for _ in starts]
         if not zt:
@@ -550,22 +553,21 @@ def _rsb_from_rs(engine, prm, rs, base=None):
             sol = solve_rsb(engine, pb, *cols, maxiter=25)
             sol["y"] = sol["x"] * pb["beta"]
         ok = is_broken(sol, zero_T=zt)
-        sol["negf"] = -sol["free_energy"]
         for t in range(pos.size):
             e = pos[t]
             g = idx[e]
             ms, m0 = sol["m"][t], rsi["m"][e]
             # stay on the branch: the glass parameters are minimised at (about) the same m;
             # a broken point with a very different m is another stationary point, not this state
-            on_branch = ((abs(ms - m0) < 0.2) and (ms * m0 > 0)) if abs(m0) > _M_THR else abs(ms) <= _M_THR
+            on_branch = ((abs(ms - m0) < 0.2) and (ms * m0 > 0)) if abs(m0) > states.M_THR else abs(ms) <= states.M_THR
             if not (ok[t] and on_branch):
                 continue
             # a reseeded retrieval start (RS retrieval lost) replaces its m = 0 base unconditionally
-            reseed = abs(m0) > _M_THR and abs(best["m"][g]) < _M_THR
-            if not (sol["negf"][t] < best["negf"][g] - 1e-13 or reseed):
+            reseed = abs(m0) > states.M_THR and abs(best["m"][g]) < states.M_THR
+            if not (states.glassy_better(sol["free_energy"][t], best["free_energy"][g]) or reseed):
                 continue
             for key in ("m", "q0", "q1", "x", "y", "free_energy", "energy", "entropy", "replicon",
-                        "residual", "iterations", "negf", "gradx"):
+                        "residual", "iterations", "gradx"):
                 if key in sol:
                     best[key][g] = sol[key][t]
             best["C"][g] = sol["C"][t] if "C" in sol else np.nan
@@ -601,16 +603,16 @@ def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None, n
                 skip |= (other["converged"] & sol["converged"] & (np.abs(other["m"] - sol["m"]) < 1e-8)
                          & (np.abs(other["q"] - sol["q"]) < 1e-8))
             if no_glass_rsb is not None:
-                skip |= np.asarray(no_glass_rsb, bool) & (np.abs(sol["m"]) < _M_THR)
+                skip |= np.asarray(no_glass_rsb, bool) & (np.abs(sol["m"]) < states.M_THR)
             if name == "paramagnet":  # only needed where no RS glass exists (p-spin above its RS line)
                 for other in done:
-                    skip |= other["converged"] & (other["q"] > 0.01) & (np.abs(other["m"]) < _M_THR)
+                    skip |= other["converged"] & (other["q"] > 0.01) & (np.abs(other["m"]) < states.M_THR)
             run = np.nonzero(~skip)[0]
             res = {k: np.array(v, copy=True) for k, v in sol.items()}
             seed = {k: np.array(v, copy=True) for k, v in sol.items()}
             if name == "retrieval":
                 # beyond the RS spinodal the 1RSB retrieval state can still exist: seed it anyway
-                lost = np.abs(seed["m"]) < _M_THR
+                lost = np.abs(seed["m"]) < states.M_THR
                 seed["m"] = np.where(lost, 0.95, seed["m"])
                 seed["q"] = np.where(lost, 0.99, seed["q"])
             if run.size:
@@ -630,28 +632,12 @@ def solve_states(engine, prm, level="rs", branch=None, signal=True, init=None, n
             new.append((name, res))
         cands = new
     for name, sol in cands:
-        sol["ok"] = sol["converged"] & np.isfinite(sol["free_energy"])
-        sol["branch"] = _branch_names(sol["m"], sol["q1"] if level == "1rsb" else sol["q"], signal)
+        sol["branch"] = states.classify(sol["m"], sol["q1"] if level == "1rsb" else sol["q"], signal)
     if len(cands) == 1:
-        out = cands[0][1]
-    else:
-        # m = 0 sector (or everything, without a signal): minimum of A over its stationary points
-        zero = [s for _, s in cands]
-        for s in zero:
-            s["ok0"] = s["ok"] & ((np.abs(s["m"]) <= _M_THR) | (not signal))
-        vals = np.stack([np.where(s["ok0"], s["negf"], np.inf) for s in zero])
-        i0 = np.argmin(vals, 0)
-        A0 = np.take_along_axis(vals, i0[None], 0)[0]
-        out = {k: np.take_along_axis(np.stack([np.asarray(s[k]) for s in zero]), i0[None], 0)[0]
-               for k in zero[0] if k != "ok0"}
-        if signal:
-            for name, s in cands:
-                if name == "retrieval" or name == "init":
-                    ret = s["ok"] & (np.abs(s["m"]) > _M_THR) & (s["negf"] > A0)
-                    ret |= s["ok"] & (np.abs(s["m"]) > _M_THR) & ~np.isfinite(A0)
-                    for k in out:
-                        out[k] = np.where(ret, s[k], out[k])
-    return out
+        return cands[0][1]
+    # the physical state: states.select (m = 0 sector: largest f; then lowest f across sectors)
+    sel = states.select(cands, has_condensed=signal)
+    return sel.take([s for _, s in cands])
 
 
 # ---- pure P-spin glass constants (xi = q^P, no signal): the m = 0 sector of dense storage ----
