@@ -1,5 +1,6 @@
 """``threshold``: learning threshold M_c(alpha, r, T) of the dense Hebbian learning models."""
 from ..core.errors import ParameterError, temperature
+from ..core.typed import Threshold
 from ..theory.registry import get_model
 from .commands import add_command
 from .common import add_output_options, emit
@@ -15,9 +16,9 @@ def _run(args):
         raise ParameterError("threshold needs --P, --alpha and --r")
     res = model.threshold(alpha=args.alpha, r=args.r, T=T, P=args.P, law=args.law,
                           M_max=args.M_max, b=args.b, N=args.N)
-    res = dict(model=args.model, params=dict(P=args.P, alpha=args.alpha, r=args.r, T=T, law=args.law,
-                                              b=args.b, N=args.N),
-               **res)
+    res = Threshold(model=args.model, params=dict(P=args.P, alpha=args.alpha, r=args.r, T=T, law=args.law,
+                                                   b=args.b, N=args.N),
+                    **res)
     return emit(res, args.json)
 
 

@@ -77,8 +77,9 @@ class SaddleResult(AttrDict):
 
 
 def make_result(model, level, params, order_parameters, free_energy, energy, entropy,
-                converged, residual, iterations, stability=None, branch="", message="", **extra):
-    r = SaddleResult(
+                converged, residual, iterations, stability=None, branch="", message="", cls=None, **extra):
+    """A :class:`SaddleResult` (or ``cls``, a subclass such as ``core.typed.Capacity``)."""
+    r = (cls or SaddleResult)(
         model=model, level=level, params=dict(params),
         order_parameters={k: float(v) for k, v in order_parameters.items()},
         free_energy=float(free_energy), energy=float(energy), entropy=float(entropy),

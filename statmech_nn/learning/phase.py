@@ -8,9 +8,11 @@
   rho: predicted r_min ~ N^{-(P-1-b)/(2(P-1))}.
 """
 import math
+import warnings
 
 import numpy as np
 
+from ..core.errors import NotConvergedWarning
 from ..core.solver import bisect
 from ..theory import get_model
 from . import laws as L
@@ -18,6 +20,7 @@ from .theory import tau_c
 
 PHASES = {0: "paramagnet", 1: "spin-glass", 2: "retrieval (metastable)", 3: "retrieval (global)"}
 # (in the metastable-retrieval region the n = 0 state can be either; see f_spin_glass / f_paramagnet)
+# the phase is the state selected by theory/states.py; f_* are the candidates' free energies
 
 
 def _model(protocol):
@@ -36,25 +39,26 @@ def phase_diagram(protocol, P, alphas, Ts, r=None, M=None, rho=None, law="gaussi
     base = {k: v for k, v in dict(P=P, r=r, M=M, rho=rho, law=law).items() if v is not None}
     for i, a in enumerate(alphas):
         for j, T in enumerate(Ts):
-            d = model.check_params(dict(base, alpha=a, T=T))
-            best, _ = model._solve_point(d)
-            rows = {row["branch"]: row for row in best["all_branches"] if row["converged"]}
-            if "retrieval" in rows:
-                fR[i, j] = rows["retrieval"]["free_energy"]
-                m[i, j] = rows["retrieval"]["m"]
-            if "spin-glass" in rows:
-                fSG[i, j] = rows["spin-glass"]["free_energy"]
-            if "paramagnet" in rows:
-                fP[i, j] = rows["paramagnet"]["free_energy"]
-            # n = 0 sector: the larger f of (paramagnet, spin glass) (minimum pressure, as in the
-            # p-spin engine); retrieval is global when its f is below that value
-            zero = [v for v in (fSG[i, j], fP[i, j]) if np.isfinite(v)]
-            other = max(zero) if zero else np.inf
-            sg = np.isfinite(fSG[i, j]) and (not np.isfinite(fP[i, j]) or fSG[i, j] > fP[i, j] + 1e-12)
-            if np.isfinite(fR[i, j]):
-                code[i, j] = 3 if fR[i, j] <= other + 1e-12 else 2
+            with warnings.catch_warnings():   # unconverged candidates are expected on a grid
+                warnings.simplefilter("ignore", NotConvergedWarning)
+                res = model.solve(**base, alpha=a, T=T)
+            rows = [row for row in res.branches.values() if row["converged"]]
+            ret = [row for row in rows if row["branch"] == "retrieval"]
+            if ret:   # the retrieval saddle of solve(branch='retrieval'): the largest n
+                best = max(ret, key=lambda row: row["n"])
+                fR[i, j], m[i, j] = best["free_energy"], best["m"]
+            for name, arr in (("spin-glass", fSG), ("paramagnet", fP)):
+                vals = [row["free_energy"] for row in rows if row["branch"] == name]
+                if vals:
+                    arr[i, j] = vals[-1]
+            # the phase is the state theory/states.py selects (n = 0 sector: the larger f of
+            # spin glass and paramagnet; then the lower f of that and retrieval)
+            if res.branch == "retrieval":
+                code[i, j] = 3
+            elif ret:
+                code[i, j] = 2
             else:
-                code[i, j] = 1 if sg else 0
+                code[i, j] = 1 if res.branch == "spin-glass" else 0
     ds = xr.Dataset(
         {"phase": (("alpha", "T"), code), "m": (("alpha", "T"), m), "f_retrieval": (("alpha", "T"), fR),
          "f_spin_glass": (("alpha", "T"), fSG), "f_paramagnet": (("alpha", "T"), fP)},

@@ -40,9 +40,11 @@ from scipy import optimize, special
 from ..core.errors import ParameterError
 from ..core.quadrature import expect, hermite, log_cosh, normal_nodes, sech2
 from ..core.result import make_result
+from ..core.typed import Threshold, make_capacity
 from ..core.solver import solve_fixed_point
 from ..theory import states
 from ..theory.base import Param, TheoryModel
+from ..theory.contract import Coincidence, Contract, Point
 from . import laws as L
 
 SQ2 = math.sqrt(2.0)
@@ -258,8 +260,12 @@ class _Learning(TheoryModel):
                 b = np.full(nb, math.sqrt(al * nu / fact))
                 mo = _moments0(lawb, kappa, b)
                 f = -mo["Eabs"] + (P - 1) * n ** P / Pf
+                # T -> 0 of the RS entropy: -C^2 xi''(1)/4 with C = lim beta (1 - q) = 2 p_h(0) and
+                # xi''(1) = alpha nu / (P-2)!  (as the p-spin engine); replicon ~ beta -> inf
+                C = 2.0 * mo["p0"]
+                s0 = -0.25 * C * C * al * nu / math.factorial(P - 2)
                 return dict(m=mo["Et"], n=n, q=np.ones(nb), free_energy=f, energy=f,
-                            entropy=np.zeros(nb), replicon=np.full(nb, np.nan))
+                            entropy=s0, replicon=np.where(C > 0, np.inf, 0.0))
             q = np.clip(x[1], 0, 1)
             b = np.sqrt(al * nu * q ** (P - 1) / fact)
             mo = _moments(lawb, kappa, b, np.full(nb, beta))
@@ -275,8 +281,10 @@ class _Learning(TheoryModel):
             rr = sum(mult * ck * ck / (1 - ck * C) ** 2 for ck, mult in spec)
             mo = _moments0(lawb, n, np.sqrt(al * rr))
             e = -n * n / 2 - al / 2 * sum(mult * (ck / (1 - ck * C) - ck) for ck, mult in spec) - al / 2 * rr * C
-            return dict(m=mo["Et"], n=n, q=np.ones(nb), free_energy=e, energy=e, entropy=np.zeros(nb),
-                        replicon=np.full(nb, np.nan), C=C)
+            # T -> 0 of the RS entropy (AGS: -(alpha/2)[ln(1 - C) + C/(1 - C)], one term per block)
+            s0 = -al / 2 * sum(mult * (np.log1p(-ck * C) + ck * C / (1 - ck * C)) for ck, mult in spec)
+            return dict(m=mo["Et"], n=n, q=np.ones(nb), free_energy=e, energy=e, entropy=s0,
+                        replicon=np.where(al > 0, np.inf, 0.0) + 0.0 * C, C=C)
         q = np.clip(x[1], 0, 1)
         D = [1 - beta * ck * (1 - q) for ck, _ in spec]
         rr = sum(mult * ck * ck * q / Dk ** 2 for (ck, mult), Dk in zip(spec, D))
@@ -303,7 +311,9 @@ class _Learning(TheoryModel):
             else:
                 s = {"retrieval": [n1, 0.0], "retrieval-b": [0.8 * n1, 0.3], "spin-glass": [0.0, 0.5]}
         else:
-            s = {"retrieval": [n1, 1.0], "retrieval-b": [0.85 * n1, 0.9], "spin-glass": [0.0, 0.999],
+            # P = 2 needs D = 1 - beta c (1 - q) > 0 at the start: q = 0.999 fails for beta >= 1000
+            q_sg = 0.999 if c["P"] >= 3 else max(0.999, 1.0 - 0.5 / c["beta"])
+            s = {"retrieval": [n1, 1.0], "retrieval-b": [0.85 * n1, 0.9], "spin-glass": [0.0, q_sg],
                  "paramagnet": [0.0, 0.0]}
             if c["P"] == 2 and c["beta"] >= 1 and branch != "paramagnet":
                 del s["paramagnet"]   # q = 0 needs 1 - beta (1 - q) > 0 (AGS: T > 1)
@@ -326,8 +336,10 @@ class _Learning(TheoryModel):
             bounds = ([0.0, 0.0], [10.0, 1.0])
         F = lambda x, p: self._map(c, x, T0)
         fp = solve_fixed_point(F, x0, {}, tol=tol, bounds=bounds, maxiter=120)
-        bad = np.nonzero(~fp.converged)[0]
-        if bad.size:   # plain iteration from the same starts (monotone from above near spinodals)
+        # plain iteration from the same starts (monotone from above near spinodals); not where the
+        # map is undefined at the start (P = 2: D = 1 - beta c (1 - q) <= 0), which it cannot leave
+        bad = np.nonzero(~fp.converged & np.isfinite(fp.residual))[0]
+        if bad.size:
             fb = solve_fixed_point(F, x0[:, bad], {}, tol=tol, bounds=bounds, maxiter=4000,
                                    newton=False, damping=1.0)
             better = fb.residual < fp.residual[bad]
@@ -442,78 +454,55 @@ class _Learning(TheoryModel):
         return best, c
 
     # ---- public interface ---------------------------------------------------------------
-    def solve(self, level="rs", branch=None, init=None, **params):
-        """One saddle point (``branch`` = retrieval | spin-glass | paramagnet; default: the
-        thermodynamic state -- the n = 0 sector's value is the larger f of paramagnet and spin
-        glass (minimum pressure), then the lower f of that and retrieval). ``level='1rsb'``: P >= 4, T > 0,
-        started from the RS solution of the same branch (q0 = q1 or x = 1 is the RS manifold)."""
-        level = self.check_level(level)
-        d = self.check_params(params)
+    batched = False   # each point is one small batched Newton over its starts: the base class loops
+
+    def solve_point(self, level, branch, init, d):
+        """One point (validated ``d``) as a row. ``branch`` = retrieval | spin-glass | paramagnet;
+        default: the thermodynamic state (:mod:`statmech_nn.theory.states`: the n = 0 sector's
+        value is the larger f of paramagnet and spin glass, then the lower f of that and
+        retrieval). ``level='1rsb'``: P >= 4, T > 0, started from the RS solution of the same
+        branch (q0 = q1 or x = 1 is the RS manifold)."""
+        common = ("free_energy", "energy", "entropy", "replicon", "converged", "residual", "iterations",
+                  "branch")
         if level == "1rsb":
             row, c = self._solve_point_1rsb(d, branch=branch, init=init)
-            ops = {k: row[k] for k in ("m", "n", "q0", "q1", "x")}
-            ops["q"] = row["q1"]
-            res = make_result(self.name, level, {k: v for k, v in d.items() if v is not None}, ops,
-                              row["free_energy"], row["energy"], row["entropy"], row["converged"],
-                              row["residual"], row["iterations"], stability={"replicon": row["replicon"]},
-                              branch=row["branch"], message="1RSB via the p-spin engine, per class-average atom",
-                              rs=row["rs"], alpha_eff=float(c["alpha"]), noise_factor=float(c["nu"]),
-                              rho=float(d["rho"]), convention=self.convention)
-            return res.warn_if_unconverged()
-        row, c = self._solve_point(d, branch=branch, init=init)
+            out = {k: row[k] for k in ("m", "n", "q0", "q1", "x") + common}
+            out["q"] = row["q1"]
+            out["rs"] = row["rs"]
+        else:
+            row, c = self._solve_point(d, branch=branch, init=init)
+            out = {k: row[k] for k in ("m", "n", "q") + common}
+            out["C"] = row.get("C", np.nan)          # T = 0, P = 2: C = lim beta (1 - q)
+            out["branches"] = {r["start"]: {"branch": r["branch"], "m": r["m"], "n": r["n"], "q": r["q"],
+                                            "free_energy": r["free_energy"], "converged": r["converged"]}
+                               for r in row["all_branches"]}
+            out["selection"] = {"note": row.get("selection", "")}   # a dict: kept out of solve_batch
+        out.update(alpha_eff=float(c["alpha"]), noise_factor=float(c["nu"]), rho=float(d["rho"]))
+        return out
+
+    def point_result(self, level, branch, d, row):
+        params = {k: v for k, v in d.items() if v is not None}
+        extra = dict(alpha_eff=row["alpha_eff"], noise_factor=row["noise_factor"], rho=row["rho"],
+                     convention=self.convention)
+        if level == "1rsb":
+            ops = {k: row[k] for k in ("m", "n", "q0", "q1", "x", "q")}
+            return make_result(self.name, level, params, ops, row["free_energy"], row["energy"],
+                               row["entropy"], row["converged"], row["residual"], row["iterations"],
+                               stability={"replicon": row["replicon"]}, branch=row["branch"],
+                               message="1RSB via the p-spin engine, per class-average atom",
+                               rs=row["rs"], **extra)
         ops = {"m": row["m"], "n": row["n"], "q": row["q"]}
-        if "C" in row:
+        if np.isfinite(row["C"]):
             ops["C"] = row["C"]
-        others = {r["start"]: {"branch": r["branch"], "m": r["m"], "n": r["n"], "q": r["q"],
-                               "free_energy": r["free_energy"], "converged": r["converged"]}
-                  for r in row["all_branches"]}
-        extra = {}
         if self.protocol == "unsupervised" and d["P"] >= 3:
             extra["example_state"] = example_state_check(d["P"], d["r"], d["M"], self.law_of(d))
-        res = make_result(
-            self.name, level, {k: v for k, v in d.items() if v is not None}, ops,
-            row["free_energy"], row["energy"], row["entropy"], row["converged"], row["residual"],
-            row["iterations"], stability={"replicon": row["replicon"]}, branch=row["branch"],
-            message=("learning: m is the archetype overlap (n > 0 alone is not learning)"),
-            branches=others, alpha_eff=float(c["alpha"]), noise_factor=float(c["nu"]),
-            rho=float(d["rho"]), convention=self.convention, **extra,
-        )
-        return res.warn_if_unconverged()
-
-    def solve_batch(self, level="rs", branch=None, init=None, **arrays):
-        """Vectorised over broadcast parameter arrays (a loop over points; each point is a
-        small batched Newton over its starting branches). RS only."""
-        if self.check_level(level) != "rs":
-            raise ParameterError("solve_batch is RS only; use solve(level='1rsb') per point")
-        arrays = dict(arrays)
-        names = [p.name for p in self.params] + ["T", "beta"]
-        given = {k: np.asarray(v, dtype=object if k == "law" else float) for k, v in arrays.items()
-                 if v is not None and k in names}
-        unknown = set(arrays) - set(names)
-        if unknown:
-            raise ParameterError(f"unknown parameter(s) {', '.join(sorted(unknown))} for {self.name}")
-        shape = np.broadcast_shapes(*[v.shape for v in given.values()]) if given else ()
-        flat = {k: np.broadcast_to(v, shape).ravel() for k, v in given.items()}
-        size = int(np.prod(shape)) if shape else 1
-        keys = ("m", "n", "q", "free_energy", "energy", "entropy", "replicon", "residual")
-        out = {k: np.full(size, np.nan) for k in keys}
-        out["converged"] = np.zeros(size, bool)
-        out["iterations"] = np.zeros(size, int)
-        out["branch"] = np.empty(size, dtype=object)
-        for i in range(size):
-            pt = {k: (v[i] if k == "law" else float(v[i])) for k, v in flat.items()}
-            if "P" in pt:
-                pt["P"] = int(pt["P"])
-            ini = None if init is None else {k: float(np.broadcast_to(v, shape).ravel()[i])
-                                             for k, v in init.items()}
-            d = self.check_params(pt)
-            row, _ = self._solve_point(d, branch=branch, init=ini)
-            for k in keys:
-                out[k][i] = row[k]
-            out["converged"][i] = row["converged"]
-            out["iterations"][i] = row["iterations"]
-            out["branch"][i] = row["branch"]
-        return {k: v.reshape(shape) for k, v in out.items()}
+        msg = "learning: m is the archetype overlap (n > 0 alone is not learning)"
+        if row["selection"]["note"]:
+            msg += "; " + row["selection"]["note"]
+        return make_result(self.name, level, params, ops, row["free_energy"], row["energy"], row["entropy"],
+                           row["converged"], row["residual"], row["iterations"],
+                           stability={"replicon": row["replicon"]}, branch=row["branch"], message=msg,
+                           branches=row["branches"], **extra)
 
     # ---- T = 0 capacity --------------------------------------------------------------
     def capacity(self, level="rs", **params):
@@ -534,7 +523,7 @@ class _Learning(TheoryModel):
         scale = 1.0
         if d.get("b") is not None:
             if d.get("N") is None:
-                return make_result(self.name, level, d, {"m": np.nan, "n": np.nan}, np.nan, np.nan, np.nan,
+                return make_capacity(self.name, level, d, {"m": np.nan, "n": np.nan}, np.nan, np.nan, np.nan,
                                    True, 0.0, 0, message="sub-saturated load without N: alpha_c = inf "
                                    "(the cross-talk vanishes as N -> inf)", alpha_c=math.inf)
             scale = d["N"] ** (d["b"] - (P - 1))
@@ -546,14 +535,14 @@ class _Learning(TheoryModel):
             ac = tau / (math.factorial(P - 1) * nu * scale)
             n = (xs * math.sqrt(2 * tau)) ** (1 / (P - 1))
             m = float(law.Gm(np.array([[xs]]))[0, 0])
-            return make_result(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
+            return make_capacity(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
                                branch="retrieval", message="RS T = 0 retrieval spinodal (closed form)",
                                alpha_c=ac, tau_c=tau, noise_factor=nu)
         ac, ys = alpha_c_p2(law, self.spectrum(d))
         ac, ys = float(ac[0]), float(ys[0])
         n = float(law.G(np.array([[ys]]))[0, 0])
         m = float(law.Gm(np.array([[ys]]))[0, 0])
-        return make_result(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
+        return make_capacity(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
                            branch="retrieval", message="RS T = 0 retrieval spinodal of the AGS-type "
                            "P = 2 theory: alpha_c = max_y G(y)^2 / (2 y^2 rr(y))", alpha_c=ac / scale)
 
@@ -587,13 +576,13 @@ class _Learning(TheoryModel):
         """Learning threshold M_c(alpha, r, T): the smallest M above which the retrieval
         (archetype-aligned) state exists for every larger M (the upper end of the
         no-retrieval window; small-M example retrieval of the unsupervised model does not
-        count). Returns a dict with M_c (inf: no learning even as M -> inf; 1: retrieval at
+        count). Returns a :class:`~statmech_nn.core.typed.Threshold` with M_c (inf: no learning even as M -> inf; 1: retrieval at
         every M), m and n at M_c, and ``sharp`` (False when m grows smoothly)."""
         base = dict(P=P, alpha=alpha, r=r, law=law, T=T, b=b, N=N)
         base = {k: v for k, v in base.items() if v is not None}
         d0 = self.check_params(dict(base, M=1))
         if d0["r"] <= 0:
-            return dict(M_c=math.inf, converged=True, message="r = 0: examples carry no information")
+            return Threshold(M_c=math.inf, converged=True, message="r = 0: examples carry no information")
         integer = law == "binomial"
 
         def exists(M):
@@ -607,13 +596,13 @@ class _Learning(TheoryModel):
         grid = np.unique(np.round(np.geomspace(1, M_max, 45))) if integer else np.geomspace(1, M_max, 45)
         ok = [exists(float(M))[0] for M in grid]
         if not ok[-1]:
-            return dict(M_c=math.inf, sharp=True, converged=True,
+            return Threshold(M_c=math.inf, sharp=True, converged=True,
                         message=f"no retrieval up to M = {M_max:g}: alpha is "
                         "above the storage capacity at this T")
         fails = [i for i, v in enumerate(ok) if not v]
         if not fails:
             res = self.solve(**dict(base, M=1.0 if not integer else 1), branch="retrieval")
-            return dict(M_c=1.0, sharp=False, m=res.order_parameters["m"], n=res.order_parameters["n"],
+            return Threshold(M_c=1.0, sharp=False, m=res.order_parameters["m"], n=res.order_parameters["n"],
                         converged=bool(res.converged), message="retrieval exists at every M >= 1: no sharp threshold (m grows smoothly)")
         lo, hi = grid[fails[-1]], grid[fails[-1] + 1]
         if integer:
@@ -631,7 +620,7 @@ class _Learning(TheoryModel):
                 else:
                     lo = mid
         res = self.solve(**dict(base, M=hi), branch="retrieval")
-        return dict(M_c=float(hi), sharp=True, m=res.order_parameters["m"], n=res.order_parameters["n"],
+        return Threshold(M_c=float(hi), sharp=True, m=res.order_parameters["m"], n=res.order_parameters["n"],
                     rho_c=float(L.rho_of(r, hi)), converged=bool(res.converged),
                     message="smallest M with an archetype-retrieval solution for all larger M")
 
@@ -709,11 +698,32 @@ def alpha_c_p2(law, spec, ygrid=None):
     return np.array(acs), np.array(ys)
 
 
+# the storage models these coincide with (README): r = 1 (every example is the pattern) at
+# P = 2 is hopfield, at P >= 4 dense-hebbian, at every T; the P = 2 grid crosses 1 < T < 1 + sqrt(alpha)
+_HOPFIELD_GRID = {"alpha": [0.02, 0.05, 0.1], "T": [0.0, 0.2, 0.9, 1.1, 1.2, 1.3, 1.6]}
+_DENSE_GRID = {"alpha": [0.005, 0.02, 0.04, 0.07], "T": [0.0, 0.02, 0.05, 0.08, 0.12]}
+
+
+def _learning_contract(M_storage):
+    return Contract(
+        points=(Point(dict(P=4, alpha=0.01, T=0.03, r=0.8, M=10)),
+                Point(dict(P=2, alpha=0.05, T=0.3, r=0.8, M=10)),
+                Point(dict(P=4, alpha=0.004, T=0.02, rho=0.2, r=0.8, law="gaussian")),
+                Point(dict(P=4, alpha=0.01, T=0.03, r=1.0, M=1), level="1rsb")),
+        zero_T=(Point(dict(P=4, alpha=0.01, T=0, r=0.8, M=10), branch="retrieval"),
+                Point(dict(P=2, alpha=0.02, T=0, r=0.8, M=10), branch="retrieval")),
+        coincide=(Coincidence("hopfield", dict(P=2, r=1.0, M=M_storage), {}, _HOPFIELD_GRID),
+                  Coincidence("dense-hebbian", dict(P=4, r=1.0, M=M_storage), dict(P=4), _DENSE_GRID)),
+        tolerances={"zero_T_step": 0.004})
+
+
 class Supervised(_Learning):
     """Dense Hebbian network learning from noisy examples with a teacher (class averages)."""
     protocol = "supervised"
+    contract = _learning_contract(M_storage=1)
 
 
 class Unsupervised(_Learning):
     """Dense Hebbian network learning from noisy examples without a teacher (every example)."""
     protocol = "unsupervised"
+    contract = _learning_contract(M_storage=3)

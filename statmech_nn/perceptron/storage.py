@@ -28,8 +28,10 @@ from scipy import optimize
 from ..core.errors import ParameterError
 from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
+from ..core.typed import make_capacity
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
+from ..theory.contract import Contract, Point
 from .common import H, log_H, mills, z_rule
 
 Q_MAX = 1.0 - 1e-12
@@ -99,13 +101,21 @@ class PerceptronStorage(TheoryModel):
     ))
     convention: str = ("Phi = (1/N) ln (number of binary solutions | solution fraction of the sphere); "
                        "labels random +-1; alpha = P/N")
+    _NO_T = "no temperature: the Gardner volume counts solutions (Phi is an entropy, no beta)"
+    contract = Contract(
+        points=(Point(dict(alpha=0.5)), Point(dict(alpha=0.7, kappa=0.2)),
+                Point(dict(alpha=0.5, kappa=0.3, weights="spherical"))),
+        not_applicable={"energy_derivative": _NO_T, "entropy_identity": _NO_T, "zero_T_continuity": _NO_T})
+
+    def check_params(self, params, require=True):
+        return self._check(params)
 
     def _check(self, params, need_alpha=True):
         p = dict(params)
         p.pop("T", None), p.pop("beta", None)
         if not need_alpha:
             p.setdefault("alpha", 0.0)
-        out = self.check_params(p)
+        out = super().check_params(p)
         if out["weights"] == "spherical" and out["kappa"] < 0:
             raise ParameterError(f"kappa={out['kappa']!r} is outside the allowed range [0, inf) for "
                                  "spherical weights (the RS theory is exact only for kappa >= 0)")
@@ -144,10 +154,14 @@ class PerceptronStorage(TheoryModel):
 
     def solve_batch(self, level="rs", branch=None, init=None, **arrays):
         self.check_level(level)
+        if branch is not None:
+            raise ParameterError(f"branch={branch!r}: perceptron-storage has one RS saddle (no branches)")
         arrays = self.check_arrays(arrays)
         weights = arrays.pop("weights", "binary")
         if np.ndim(weights):
             raise ParameterError("weights must be a single choice in solve_batch")
+        if weights == "spherical" and np.any(np.asarray(arrays["kappa"], float) < 0):
+            raise ParameterError("kappa must be >= 0 for spherical weights (allowed range [0, inf))")
         alpha, kappa = np.broadcast_arrays(np.asarray(arrays["alpha"], float),
                                            np.asarray(arrays["kappa"], float))
         shape = alpha.shape
@@ -171,17 +185,14 @@ class PerceptronStorage(TheoryModel):
                                    "rs-negative-entropy"))
         return {kk: np.reshape(v, shape) for kk, v in out.items()}
 
-    def solve(self, level="rs", branch=None, init=None, **params):
-        level = self.check_level(level)
-        p = self._check(params)
-        o = self.solve_batch(level, init=init, alpha=p["alpha"], kappa=p["kappa"], weights=p["weights"])
+    def point_result(self, level, branch, p, o):
         s = float(o["entropy"])
         msg = "" if (s >= 0 or p["weights"] == "spherical") else ("RS entropy is negative: alpha is above the capacity, the RS "
                                  "solution is unphysical")
         return make_result(self.name, level, p, {"q": o["q"], "q_hat": o["q_hat"]},
                            free_energy=np.nan, energy=0.0, entropy=s, converged=bool(o["converged"]),
                            residual=float(o["residual"]), iterations=int(o["iterations"]),
-                           branch=str(o["branch"]), message=msg).warn_if_unconverged()
+                           branch=str(o["branch"]), message=msg)
 
     # -- capacity ---------------------------------------------------------------------
     def alpha_of_q(self, q, kappa=0.0):
@@ -205,7 +216,7 @@ class PerceptronStorage(TheoryModel):
         if p["weights"] == "spherical":
             ac = float(spherical_capacity(k))
             p["alpha"] = ac
-            return make_result(self.name, level, p, {"q": 1.0}, free_energy=np.nan, energy=0.0,
+            return make_capacity(self.name, level, p, {"q": 1.0}, free_energy=np.nan, energy=0.0,
                                entropy=-np.inf, converged=True, residual=0.0, iterations=0,
                                branch="q->1", alpha_c=ac,
                                message="spherical capacity: q -> 1 (Gardner 1988)")
@@ -221,7 +232,7 @@ class PerceptronStorage(TheoryModel):
                                                            "kappa": np.array([k])})[0, 0]) - qc)
         a1, _ = self.alpha_of_q(1 - 1e-8, k)
         p["alpha"] = ac
-        return make_result(self.name, level, p, {"q": qc, "q_hat": qh}, free_energy=np.nan,
+        return make_capacity(self.name, level, p, {"q": qc, "q_hat": qh}, free_energy=np.nan,
                            energy=0.0, entropy=0.0, converged=res < 1e-9, residual=res, iterations=0,
                            branch="entropy-zero", alpha_c=ac, alpha_q_to_1=a1,
                            message=("binary capacity where the RS entropy vanishes (Krauth-Mezard); "

@@ -32,9 +32,11 @@ from scipy import optimize
 from ..core.errors import ParameterError, beta_from
 from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
+from ..core.typed import make_capacity
 from ..core.solver import solve_fixed_point
 from ..theory import states
 from ..theory.base import Param, TheoryModel
+from ..theory.contract import Contract, Point
 from .common import H, eps_from_overlap, log_H, log_phi, z_rule
 
 Q_MAX = 1.0 - 1e-13
@@ -106,6 +108,10 @@ class PerceptronTeacher(TheoryModel):
     ))
     convention: str = "E = number of training errors; Phi per weight; eps = arccos(R)/pi"
     methods: tuple = ("saddle", "state-evolution")
+    contract = Contract(
+        points=(Point(dict(alpha=1.0, T=0.5)), Point(dict(alpha=0.5, T=1.0)),
+                Point(dict(alpha=2.0, T=0.5), branch="good")),
+        zero_T=(Point(dict(alpha=1.0, T=0), branch="poor"),))
 
     @staticmethod
     def _F(x, p):
@@ -150,9 +156,12 @@ class PerceptronTeacher(TheoryModel):
             x0 = r.x
         return r
 
+    batched = False     # one point at a time (continuation in alpha per point): the base class loops
+
     def solve(self, level="rs", branch=None, init=None, method="saddle", **params):
-        """RS saddle point (``method='saddle'``), or with ``method='state-evolution'`` the
-        fixed point that AMP's state evolution reaches from the uninformative start
+        """RS saddle point (``method='saddle'``: ``solve_batch`` at size 1, the thermodynamic state
+        chosen by ``theory/states.py``), or with ``method='state-evolution'`` the fixed point that
+        AMP's state evolution reaches from the uninformative start
         (``perceptron.state_evolution.solve``; ``branch``/``init`` do not apply)."""
         if method == "state-evolution":
             if branch is not None or init is not None:
@@ -162,8 +171,9 @@ class PerceptronTeacher(TheoryModel):
             return se_solve(level=self.check_level(level), **params)
         if method != "saddle":
             raise ParameterError(f"method={method!r} is not one of {', '.join(self.methods)}")
-        level = self.check_level(level)
-        p = self.check_params(params)
+        return super().solve(level, branch, init, **params)
+
+    def solve_point(self, level, branch, init, p):
         alpha, beta = p["alpha"], p["beta"]
         if branch not in (None, "poor", "good"):
             raise ParameterError(f"branch={branch!r} is not one of poor, good (or none)")
@@ -201,25 +211,18 @@ class PerceptronTeacher(TheoryModel):
         i, sel = states.select_rows(rows, has_condensed=False, distinct=True, names=[c[0] for c in full])
         lab, x, conv, res, it, obs = full[i]
         conv = bool(conv and sel.found[0])
-        op = {"q": x[0], "R": x[1], "q_hat": obs["q_hat"], "R_hat": obs["R_hat"]}
-        return make_result(self.name, level, p, op, obs["free_energy"], obs["energy"], obs["entropy"],
-                           conv, res, it, branch=lab,
-                           generalization_error=obs["generalization_error"],
-                           training_error=obs["training_error"],
-                           stability={}).warn_if_unconverged()
+        return dict(q=float(x[0]), R=float(x[1]), q_hat=float(obs["q_hat"]), R_hat=float(obs["R_hat"]),
+                    free_energy=float(obs["free_energy"]), energy=float(obs["energy"]),
+                    entropy=float(obs["entropy"]), generalization_error=float(obs["generalization_error"]),
+                    training_error=float(obs["training_error"]), converged=bool(conv),
+                    residual=float(res), iterations=int(it), branch=str(lab))
 
-    def solve_batch(self, level="rs", branch=None, init=None, **arrays):
-        self.check_level(level)
-        arrays = self.check_arrays(arrays)
-        a, b = np.broadcast_arrays(np.asarray(arrays["alpha"], float), np.asarray(arrays["beta"], float))
-        keys = ["q", "R", "free_energy", "energy", "entropy", "generalization_error", "converged",
-                "residual", "iterations", "branch"]
-        out = {k: [] for k in keys}
-        for ai, bi in zip(a.ravel(), b.ravel()):
-            r = self.solve(level, branch=branch, alpha=ai, beta=bi)
-            for k in keys:
-                out[k].append(r["order_parameters"][k] if k in ("q", "R") else r[k])
-        return {k: np.reshape(np.array(v), a.shape) for k, v in out.items()}
+    def point_result(self, level, branch, p, o):
+        op = {k: o[k] for k in ("q", "R", "q_hat", "R_hat")}
+        return make_result(self.name, level, p, op, o["free_energy"], o["energy"], o["entropy"],
+                           o["converged"], o["residual"], o["iterations"], branch=o["branch"],
+                           generalization_error=o["generalization_error"],
+                           training_error=o["training_error"], stability={})
 
     # ---- T = 0 Nishimori branch -------------------------------------------------
     def nishimori_branch(self, q):
@@ -251,7 +254,7 @@ class PerceptronTeacher(TheoryModel):
         q_c = optimize.brentq(lambda q: self.nishimori_branch(q)[1], 0.2, q_sp, xtol=1e-14)
         a_c, s_c, qh_c = self.nishimori_branch(q_c)
         p = {"alpha": a_c, "T": 0.0, "beta": math.inf}
-        return make_result(self.name, level, p, {"q": q_c, "R": q_c, "q_hat": qh_c, "R_hat": qh_c},
+        return make_capacity(self.name, level, p, {"q": q_c, "R": q_c, "q_hat": qh_c, "R_hat": qh_c},
                            free_energy=0.0, energy=0.0, entropy=s_c, converged=True, residual=abs(s_c),
                            iterations=0, branch="transition", alpha_c=a_c, alpha_sp=a_sp, q_sp=q_sp,
                            generalization_error=float(eps_from_overlap(q_c)),

@@ -36,6 +36,7 @@ from ..core.errors import ParameterError, beta_from, check_int, check_range
 from ..core.result import make_result
 from . import states
 from .base import Param, TheoryModel
+from .contract import Contract, Point
 
 BRANCH_STARTS = {"ferromagnet": 1.0, "paramagnet": 0.0, "reversed": -1.0}
 CONVENTION = ("H = -N^(1-P) sum_{i1<...<iP} s..s - h sum_i s_i; T = 1/beta multiplies H; "
@@ -89,6 +90,11 @@ class CurieWeiss(TheoryModel):
             convention=CONVENTION,
         )
 
+    contract = Contract(
+        points=(Point(dict(P=2, T=0.5)), Point(dict(P=3, T=0.2, h=0.05)), Point(dict(P=2, T=1.5)),
+                Point(dict(P=4, T=0.05, h=-0.02))),
+        zero_T=(Point(dict(P=2, T=0)), Point(dict(P=3, T=0, h=0.05))))
+
     solver_settings = {"tol": 1e-13, "maxiter": 200, "damping": 0.5, "method": "newton"}
 
     # ---- batched -----------------------------------------------------------------
@@ -132,18 +138,11 @@ class CurieWeiss(TheoryModel):
         return out
 
     # ---- one point -----------------------------------------------------------------
-    def solve(self, level="rs", branch=None, init=None, **params):
-        level = self.check_level(level)
-        prm = self.check_params(params)
-        b = self.solve_batch(level=level, branch=branch,
-                             init=None if init is None else {"m": np.asarray(init.get("m", np.nan))},
-                             P=prm["P"], h=prm["h"], beta=prm["beta"])
-        b = {k: v.reshape(-1)[0] for k, v in b.items()}
-        res = make_result(
+    def point_result(self, level, branch, prm, b):
+        return make_result(
             self.name, level, prm, {"m": b["m"]}, b["free_energy"], b["energy"], b["entropy"],
             b["converged"], b["residual"], b["iterations"], stability={"curvature": float(b["curvature"])},
             branch=str(b["branch"]), message=CONVENTION)
-        return res.warn_if_unconverged()
 
     def critical_temperature(self, P=2):
         """T_c for P = 2 (h = 0): 1. (P >= 3: first-order; use phase_lines.)"""

@@ -32,8 +32,11 @@ from scipy.optimize import brentq, minimize_scalar
 
 from ..core.errors import ParameterError, check_range
 from ..core.result import make_result
+from ..core.typed import make_capacity
+from ..core.typed import as_lines
 from .base import Param, TheoryModel
 from . import states
+from .contract import Contract, Point
 from .pspin import LN2, PSpinEngine, _scaled, pspin_glass_constants, solve_rs, solve_rsb0, solve_states
 
 CONVENTION = ("dense-hebbian: H = -N^{1-P} sum_mu sum_{i1<...<iP} xi..xi s..s, K = alpha N^{P-1}, "
@@ -68,6 +71,14 @@ def check_P(P):
 
 class DenseHebbian(TheoryModel):
     """Dense Hebbian (P-spin Hopfield) storage, RS and 1RSB (Gardner picture)."""
+
+    contract = Contract(
+        points=(Point(dict(P=4, alpha=0.02, T=0.03)), Point(dict(P=4, alpha=0.06, T=0.03)),
+                Point(dict(P=6, alpha=0.002, T=0.004)),
+                Point(dict(P=4, alpha=0.005, T=0.02), level="1rsb", branch="retrieval")),
+        zero_T=(Point(dict(P=4, alpha=0.02, T=0), branch="retrieval"),
+                Point(dict(P=4, alpha=0.06, T=0), branch="spin-glass")),
+        tolerances={"zero_T_step": 0.001})   # the RS glass entropy bends on T ~ 0.002
 
     def __init__(self):
         super().__init__(
@@ -179,24 +190,18 @@ class DenseHebbian(TheoryModel):
                            no_glass_rsb=self._no_glass(P, prm, level))
         keys = ["m", "q"] if level == "rs" else ["m", "q0", "q1", "x", "y"]
         res = {k: np.asarray(out[k]).reshape(shape) for k in keys}
+        # C = lim beta (1 - q1) at T = 0 (NaN at T > 0); broken: a genuinely broken 1RSB saddle
         for k in ("free_energy", "energy", "entropy", "replicon", "residual", "converged",
-                  "iterations", "branch"):
+                  "iterations", "branch", "C", "broken"):
             res[k] = np.asarray(out[k]).reshape(shape)
         return res
 
-    def solve(self, level="rs", branch=None, init=None, **params):
+    def point_result(self, level, branch, p, o):
         """One saddle point at (P, alpha | gamma, T | beta); ``T=0`` is the analytic limit.
 
-        ``branch=None`` returns the thermodynamic state: the retrieval state if its A = -beta f
-        exceeds that of the m = 0 sector (whose own A is the minimum over paramagnet and spin-glass
-        stationary points, i.e. the Parisi-consistent value), else the m = 0 state."""
-        level = self.check_level(level)
-        p = self.check_params(params)
-        P = p["P"]
-        prm = self.prm(P, p["beta"], p["alpha"])
-        out = solve_states(self.engine(P), prm, level=level, branch=branch, signal=True, init=init,
-                           no_glass_rsb=self._no_glass(P, prm, level))
-        o = {k: v[0] for k, v in out.items()}
+        ``branch=None`` returns the thermodynamic state (:mod:`statmech_nn.theory.states`): the
+        retrieval state if its f is below that of the m = 0 sector (whose own f is the largest
+        over paramagnet and spin-glass stationary points, the Parisi-consistent value)."""
         if level == "rs":
             ops = {"m": o["m"], "q": o["q"]}
         else:
@@ -208,11 +213,10 @@ class DenseHebbian(TheoryModel):
             msg = f"started on the {branch} branch, converged to {o['branch']}"
         if level == "1rsb" and not o["broken"]:
             msg = (msg + "; " if msg else "") + "1RSB minimum is the RS point"
-        r = make_result("dense-hebbian", level, p, ops, o["free_energy"], o["energy"], o["entropy"],
-                        o["converged"], o["residual"], o["iterations"],
-                        stability={"replicon": o["replicon"], "rs_stable": bool(o["replicon"] < 1)},
-                        branch=str(o["branch"]), message=msg, convention=CONVENTION)
-        return r.warn_if_unconverged()
+        return make_result("dense-hebbian", level, p, ops, o["free_energy"], o["energy"], o["entropy"],
+                           o["converged"], o["residual"], o["iterations"],
+                           stability={"replicon": o["replicon"], "rs_stable": bool(o["replicon"] < 1)},
+                           branch=str(o["branch"]), message=msg, convention=CONVENTION)
 
     # ---- T = 0 capacity -------------------------------------------------------------
     def capacity(self, level="rs", **params):
@@ -235,7 +239,7 @@ class DenseHebbian(TheoryModel):
         if level == "1rsb":
             ops.update(q0=d["q0"], y=d["y_scaled"] / math.sqrt(c))
         params_out = {"P": P, "T": 0.0, "beta": math.inf}
-        return make_result(
+        return make_capacity(
             "dense-hebbian", level, params_out, ops, e, e, float("nan"), d["converged"], d["residual"],
             d.get("iterations", 0), branch="retrieval",
             message="alpha_c: T = 0 retrieval spinodal (AGS definition); alpha_c_thermodynamic: "
@@ -248,7 +252,8 @@ class DenseHebbian(TheoryModel):
     # ---- phase lines -------------------------------------------------------------------
     def phase_lines(self, level="rs", P=4, n_rays=16, r_points=48, b_range=(0.25, 12.0), rsb_retrieval=True,
                     **params):
-        """Phase lines in the (alpha, T) plane, each an array of (alpha, T) points.
+        """Phase lines in the (alpha, T) plane (:class:`~statmech_nn.core.typed.PhaseLines`: each
+        line a Line of (alpha, T) points with per-point ``converged``).
 
         ``retrieval_spinodal``: the retrieval solution exists for alpha below it;
         ``retrieval_global``: below it retrieval is the global minimum of f;
@@ -267,8 +272,8 @@ class DenseHebbian(TheoryModel):
         """
         level = self.check_level(level)
         P = check_P(P)
-        return phase_lines(P, level, n_rays=n_rays, r_points=r_points, b_range=b_range,
-                           rsb_retrieval=rsb_retrieval)
+        return as_lines(phase_lines(P, level, n_rays=n_rays, r_points=r_points, b_range=b_range,
+                                    rsb_retrieval=rsb_retrieval))
 
 
 # ---- T = 0 capacities (scaled problem: xi = q^P, field r) ------------------------------------

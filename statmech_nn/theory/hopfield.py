@@ -78,8 +78,11 @@ from scipy import optimize, special
 from ..core.errors import ParameterError, beta_from
 from ..core.quadrature import expect, kink_nodes, log_Phi, normal_nodes, sech2
 from ..core.result import make_result
+from ..core.typed import make_capacity
+from ..core.typed import as_lines
 from ..core.solver import solve_fixed_point
 from . import states
+from .contract import Contract, Point
 from .base import Param, TheoryModel
 
 LN2 = math.log(2.0)
@@ -447,6 +450,13 @@ def _rsb_point_by_y(branch, alpha, beta, m_rs, q, c, tol):
 class Hopfield(TheoryModel):
     """Hopfield network (AGS): RS and 1RSB replica theory, alpha = K/N."""
 
+    contract = Contract(
+        points=(Point(dict(alpha=0.03, T=0.2)), Point(dict(alpha=0.1, T=1.2)),
+                Point(dict(alpha=0.05, T=1.5)), Point(dict(alpha=0.1, T=0.3), level="1rsb")),
+        zero_T=(Point(dict(alpha=0.05, T=0), branch="retrieval"),
+                Point(dict(alpha=0.1, T=0), branch="spin-glass"),
+                Point(dict(alpha=0.1, T=0), level="1rsb", branch="spin-glass")))
+
     def __init__(self):
         super().__init__(
             name="hopfield", levels=("rs", "1rsb"),
@@ -667,15 +677,9 @@ class Hopfield(TheoryModel):
         res["converged"] = np.where(doubt, False, res["converged"])
         return res
 
-    def solve(self, level="rs", branch=None, init=None, **params):
+    def point_result(self, level, branch, pr, g):
         """One saddle point (see the module docstring for the equations and conventions)."""
-        level = self.check_level(level)
-        if branch is not None and branch not in BRANCHES:
-            raise ParameterError(f"branch={branch!r} is not one of {', '.join(BRANCHES)}")
-        pr = self.check_params(params)
-        al, be = pr["alpha"], pr["beta"]
-        b = self.solve_batch(level, branch, init, alpha=np.array([al]), beta=np.array([be]))
-        g = {k: (v[0] if np.ndim(v) else v) for k, v in b.items()}
+        be = pr["beta"]
         msg = ""
         if level == "rs":
             ops = {"m": g["m"], "q": g["q"], "r": g["r"]}
@@ -700,10 +704,12 @@ class Hopfield(TheoryModel):
                 "T_M(alpha) (see phase_lines('rs')['retrieval_spinodal'])")
         if branch == "paramagnet" and not np.isfinite(be) or (branch == "paramagnet" and be >= 1):
             msg = "the paramagnetic saddle (q = 0) exists only for T > 1"
-        res = make_result(self.name, level, pr, ops, g["free_energy"], g["energy"], g["entropy"],
-                          g["converged"], g["residual"], g["iterations"], stability=stab,
-                          branch=str(g["branch"]), message=msg)
-        return res.warn_if_unconverged()
+        if branch is None and not g["converged"] and not msg:
+            msg = ("no valid thermodynamic state: no candidate converged, or only the paramagnet, "
+                   "unstable here (replicon > 1)")
+        return make_result(self.name, level, pr, ops, g["free_energy"], g["energy"], g["entropy"],
+                           g["converged"], g["residual"], g["iterations"], stability=stab,
+                           branch=str(g["branch"]), message=msg)
 
     # ------------------------------------------------------------------ capacity
     def capacity(self, level="rs", **params):
@@ -719,7 +725,8 @@ class Hopfield(TheoryModel):
     def phase_lines(self, level="rs", n=24, lines=None, T_values=None):
         """Transition lines of the (alpha, T) plane, each found by root finding (no grid scan).
 
-        Returns a dict ``{line: {"alpha": array, "T": array}}`` with lines
+        Returns :class:`~statmech_nn.core.typed.PhaseLines` ``{line: Line(alpha, T, converged)}``
+        (dict access ``lines[name]["alpha"]`` works) with lines
         ``spin_glass`` (T_g, paramagnet replicon = 1; exact: 1 + sqrt(alpha)),
         ``retrieval_spinodal`` (T_M: the largest alpha with a retrieval saddle, per T, as the
         maximum over m of alpha(m; T)), ``retrieval_global`` (T_c: f_retrieval = f_spin-glass, per T)
@@ -734,7 +741,7 @@ class Hopfield(TheoryModel):
         fold) and ``notes`` (why a point is RS, 1RSB or NaN = not converged).
         """
         level = self.check_level(level)
-        return _phase_lines(self, level, int(n), lines, T_values)
+        return as_lines(_phase_lines(self, level, int(n), lines, T_values))
 
 
 # =====================================================================================
@@ -757,7 +764,7 @@ def _capacity_rs():
     resid = float(np.max(np.abs(rs_map(x, {"alpha": np.array([a]), "beta": np.array([np.inf]),
                                            "fixm": np.zeros(1)}) - x)))
     th = rs_thermo(m, C, a, np.inf)
-    return make_result("hopfield", "rs", {"T": 0.0, "beta": math.inf},
+    return make_capacity("hopfield", "rs", {"T": 0.0, "beta": math.inf},
                        {"m": m, "q": 1.0, "r": 1 / (1 - C) ** 2, "C": C},
                        th["free_energy"], th["energy"], th["entropy"],
                        resid < 1e-12, resid, res.nit,
@@ -803,7 +810,7 @@ def _capacity_1rsb():
     th = rsb_thermo(m, x[1], x[2], x[3], x[0], np.inf)
     ops = {"m": m, "q0": float(th["q0"]), "q1": 1.0, "x": 0.0, "y": float(th["y"]),
            "c1": float(th["c1"]), "r0": float(th["r0"]), "r1": float(th["r1"])}
-    return make_result("hopfield", "1rsb", {"T": 0.0, "beta": math.inf}, ops,
+    return make_capacity("hopfield", "1rsb", {"T": 0.0, "beta": math.inf}, ops,
                        th["free_energy"], th["energy"], th["entropy"], ok, resid, opt.nfev,
                        branch="retrieval", alpha_c=float(x[0]),
                        message="1RSB retrieval spinodal at T = 0 (max over m of alpha(m), "

@@ -18,8 +18,10 @@ import numpy as np
 
 from ..core.errors import ParameterError
 from ..core.result import make_result
+from ..core.typed import Line, PhaseLines
 from ..core.solver import bisect
 from .base import Param, TheoryModel
+from .contract import Contract, Point
 from .pspin import PSpinEngine, solve_rs, solve_states
 
 CONVENTION = ("SK: H = -sum_{i<j} J_ij s_i s_j - h sum_i s_i, J_ij ~ N(0, 1/N); T = 1/beta; "
@@ -34,6 +36,11 @@ def paramagnet_free_energy(T):
 
 class SK(TheoryModel):
     """Sherrington-Kirkpatrick spin glass (RS, 1RSB; T = 0 analytic)."""
+
+    contract = Contract(
+        points=(Point(dict(T=0.5)), Point(dict(T=0.5, h=0.3)), Point(dict(T=2.0)),
+                Point(dict(T=0.5), level="1rsb")),
+        zero_T=(Point(dict(T=0)), Point(dict(T=0), level="1rsb")))
 
     def __init__(self):
         super().__init__(
@@ -78,25 +85,18 @@ class SK(TheoryModel):
         out["branch"] = self._label(out)
         keys = ["m", "q"] if level == "rs" else ["m", "q0", "q1", "x", "y"]
         res = {k: out[k].reshape(shape) for k in keys}
+        # C = lim beta (1 - q1) at T = 0 (NaN at T > 0); broken: a genuinely broken 1RSB saddle
         for k in ("free_energy", "energy", "entropy", "replicon", "residual", "converged",
-                  "iterations", "branch"):
+                  "iterations", "branch", "C", "broken"):
             res[k] = np.asarray(out[k]).reshape(shape)
         return res
 
-    def solve(self, level="rs", branch=None, init=None, **params):
+    def point_result(self, level, branch, p, o):
         """One saddle point. ``T=0`` uses the analytic ground-state forms.
 
         RS order parameters: m, q (T = 0: q = 1 and C = beta(1-q)); 1RSB: m, q0, q1, x, y = beta x
         (T = 0: q1 = 1, x = 0, y finite).  ``stability['replicon']`` is the AT eigenvalue
         beta^2 xi''(q1) E sech^4 (RS stable when < 1; inf at T = 0 where RS is unstable)."""
-        level = self.check_level(level)
-        self._check_branch(branch)
-        p = self.check_params(params)
-        prm = self._prm(p["beta"], p["h"])
-        out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init,
-                           no_glass_rsb=self._no_glass(prm))
-        out["branch"] = self._label(out)
-        o = {k: v[0] for k, v in out.items()}
         if level == "rs":
             ops = {"m": o["m"], "q": o["q"]}
             if np.isinf(p["beta"]):
@@ -106,11 +106,10 @@ class SK(TheoryModel):
             if np.isinf(p["beta"]):
                 ops["C"] = o["C"]
         msg = "" if level == "rs" or o["broken"] else "1RSB minimum is the RS point (no broken solution lowers A)"
-        r = make_result("sk", level, p, ops, o["free_energy"], o["energy"], o["entropy"], o["converged"],
-                        o["residual"], o["iterations"],
-                        stability={"replicon": o["replicon"], "rs_stable": bool(o["replicon"] < 1)},
-                        branch=str(o["branch"]), message=msg, convention=CONVENTION)
-        return r.warn_if_unconverged()
+        return make_result("sk", level, p, ops, o["free_energy"], o["energy"], o["entropy"], o["converged"],
+                           o["residual"], o["iterations"],
+                           stability={"replicon": o["replicon"], "rs_stable": bool(o["replicon"] < 1)},
+                           branch=str(o["branch"]), message=msg, convention=CONVENTION)
 
     def at_temperature(self, h):
         """de Almeida-Thouless temperature T_AT(h): beta^2 E sech^4(beta(h + sqrt(q) z)) = 1 on the
@@ -129,8 +128,10 @@ class SK(TheoryModel):
 
     def phase_lines(self, level="rs", h=None, **params):
         """AT line T_AT(h) (the RS instability; at 1RSB the same line bounds the RS region) and
-        the h = 0 critical temperature T_c = 1."""
+        the h = 0 critical temperature T_c = 1: PhaseLines with the Line ``at_line`` in the (h, T)
+        plane (the arrays are also under the keys ``h`` and ``T_AT``)."""
         level = self.check_level(level)
         h = np.linspace(0.0, 1.0, 11) if h is None else np.atleast_1d(np.asarray(h, float))
-        return {"h": h, "T_AT": np.array([self.at_temperature(v) for v in h]), "T_c": 1.0,
-                "convention": CONVENTION}
+        T_at = np.array([self.at_temperature(v) for v in h])
+        return PhaseLines(at_line=Line(coords=("h", "T"), h=h, T=T_at), h=h, T_AT=T_at, T_c=1.0,
+                          level=level, convention=CONVENTION)

@@ -50,3 +50,26 @@ def _m1():
     kw = dict(P=4, alpha=0.01, T=0.03, r=0.6, M=1)
     return (_sup().solve(**kw).free_energy
             - get_model("dense-hebbian-unsupervised").solve(**kw).free_energy)
+
+
+def _grid_gap(index):
+    """Largest |difference| of f, e, s, m on the declared grid (inf if a branch label differs)."""
+    from ..theory.contract import coincidence_gap
+    gap, labels, _, _ = coincidence_gap("dense-hebbian-supervised", index)
+    return gap if labels == 0 else math.inf
+
+
+@check("learning_P2_r1_M1_is_hopfield_grid", "max |f, e, s, m| gap: supervised (P=2, r=1, M=1) vs hopfield, "
+       "alpha in {0.02, 0.05, 0.1} x 7 T in [0, 1.6] incl. 1 < T < 1 + sqrt(alpha)",
+       "cross-check: the same model (README); thermodynamic state and branch label at every point", 0.0, 1e-9,
+       kind="cross-check", family=FAM)
+def _p2_grid():
+    return _grid_gap(0)
+
+
+@check("learning_P4_r1_M1_is_dense_grid", "max |f, e, s, m| gap: supervised (P=4, r=1, M=1) vs dense-hebbian, "
+       "alpha in [0.005, 0.07] x T in [0, 0.12] (20 points)",
+       "cross-check: the same model (README); thermodynamic state and branch label at every point", 0.0, 1e-9,
+       kind="cross-check", family=FAM)
+def _p4_grid():
+    return _grid_gap(1)

@@ -43,6 +43,20 @@ def _hop_order():
             - h.solve(level="rs", branch="spin-glass", alpha=0.1, T=0).free_energy)
 
 
+@check("hopfield_spin_glass_above_T1", "Hopfield RS f, alpha=0.1, T=1.2 (1 < T < 1 + sqrt(alpha): spin glass)",
+       "AGS 1987 RS equations with m = 0, solved independently (scipy quad + brentq): q = 0.0888047",
+       -0.8883561311606, 1e-9, kind="exact", family=FAM)
+def _hop_sg_window():
+    return get_model("hopfield").solve(level="rs", alpha=0.1, T=1.2).free_energy
+
+
+@check("hopfield_not_unstable_paramagnet", "Hopfield RS f, alpha=0.1, T=1.2 must not be the paramagnet's",
+       "trap: the paramagnet -T[ln 2 - (alpha/2) ln(1 - beta) - alpha beta/2] is unstable here (replicon 2.5)",
+       -1.2 * (LN2 - 0.05 * math.log(1 - 1 / 1.2) - 0.05 / 1.2), 1e-4, kind="trap", family=FAM)
+def _hop_not_para():
+    return get_model("hopfield").solve(level="rs", alpha=0.1, T=1.2).free_energy
+
+
 # ---- dense Hebbian (distinct-index, K = alpha N^(P-1)) ---------------------------------------
 @check("dense_P4_rs_tau_c", "dense P=4 RS capacity alpha_c (P-1)!",
        "Gardner picture, RS T=0 (reference notes; verified independently): 0.19786", 0.19786, 1e-5,
