@@ -49,6 +49,11 @@ def test_hopfield_phase_diagram_lines(built):
     above = hop.solve(level="rs", branch="retrieval", alpha=a_s[k] * 1.02, T=T_s[k])
     assert below.converged and below.order_parameters["m"] > 0.3
     assert not (above.converged and above.order_parameters["m"] > 0.3)
+    # on the global-retrieval line the retrieval and spin-glass free energies are equal (its definition)
+    fr, fg = ds["rs_retrieval_global_f_retrieval"].values, ds["rs_retrieval_global_f_spin_glass"].values
+    both = np.isfinite(fr) & np.isfinite(fg)
+    assert both.sum() >= 2
+    np.testing.assert_allclose(fr[both], fg[both], atol=1e-6)
 
 
 def test_dense_phase_diagram_glass_lines(built):

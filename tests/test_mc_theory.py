@@ -1,4 +1,4 @@
-"""MC against the replica theory models (skipped if a theory model is not available).
+"""MC against the replica theory models.
 
 Finite-size allowance: one disorder sample at N ~ 10^3 deviates from the N -> inf saddle
 point by O(1/sqrt(N)) in m and O(1/N) in u; the tolerance is 4 sigma + that allowance."""
@@ -7,14 +7,7 @@ import math
 import pytest
 
 from statmech_nn import mc
-
-
-def _theory(name):
-    try:
-        from statmech_nn.theory import get_model
-        return get_model(name)
-    except (ImportError, ModuleNotFoundError) as exc:
-        pytest.skip(f"theory model {name} not available: {exc}")
+from statmech_nn.theory import get_model as _theory
 
 
 def test_hopfield_low_load_retrieval_vs_ags_rs():

@@ -6,9 +6,11 @@ from statmech_nn.validation import checks
 ALL = checks()
 
 
-@pytest.mark.parametrize("name", sorted(ALL) or ["<none>"])
+def test_the_table_is_not_empty():
+    assert len(ALL) >= 30
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_validation_row(name):
-    if name == "<none>":
-        pytest.skip("no validation checks registered")
     r = ALL[name].run()
     assert r["passed"], r

@@ -81,16 +81,17 @@ class PhaseLines(AttrDict):
     def to_dict(self):
         return jsonable(dict(self))
 
-    def to_dataset(self, prefix=""):
-        """Variables ``<prefix><line>_<coord>``, ``..._converged`` and per-point extras on the
-        dimension ``<prefix><line>_point``; metadata in the attributes (JSON where not scalar)."""
+    def to_dataset(self, prefix="", extras=True):
+        """Variables ``<prefix><line>_<coord>``, ``..._converged`` and (``extras``) the other
+        per-point arrays on the dimension ``<prefix><line>_point``; metadata in the attributes
+        (JSON where not scalar)."""
         import xarray as xr
         data, attrs = {}, {}
         for name, line in self.lines.items():
             dim = f"{prefix}{name}_point"
             npts = len(line)
             for k, v in line.items():
-                if k == "coords":
+                if k == "coords" or not (extras or k in line["coords"] or k == "converged"):
                     continue
                 a = np.asarray(v)
                 if a.ndim == 1 and a.size == npts and a.dtype.kind in "fiub":

@@ -29,15 +29,18 @@ class Recipe:
     name: str
     description: str
     fn: object
+    no_theory: str = ""      # why the recipe has no theory numbers to re-check ('' = it has)
 
 
 _RECIPES = {}
 
 
-def recipe(name, description):
-    """Decorator registering a figure recipe under ``name``."""
+def recipe(name, description, no_theory=""):
+    """Decorator registering a figure recipe under ``name``.  Theory numbers in its data carry
+    their provenance (``figures.provenance.stamp``) and are re-checked by the tests; a recipe
+    without theory says why in ``no_theory``."""
     def deco(fn):
-        _RECIPES[name] = Recipe(name, description, fn)
+        _RECIPES[name] = Recipe(name, description, fn, no_theory)
         return fn
     return deco
 

@@ -75,7 +75,8 @@ def _learner_dataset(acc, avg, learners, seeds, attrs):
 
 
 @recipe("continual-nets", "multilayer binary nets on a task stream: accuracy of each task vs "
-        "epoch, and average accuracy vs number of tasks (vcl, meta m=0/1.35, ewc, plain)")
+        "epoch, and average accuracy vs number of tasks (vcl, meta m=0/1.35, ewc, plain)",
+        no_theory="simulation only: test accuracies of trained multilayer networks, no theory curve")
 def continual_nets(outdir, scale):
     ds, _, note = run_grid(scale)
     return plot_continual_nets(ds, note, outdir)

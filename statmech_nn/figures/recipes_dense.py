@@ -3,7 +3,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.patches import Rectangle
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi..xi s..s, K = alpha N^(P-1) (distinct indices); "
         "T = 1/beta multiplies H. Papers' axes (Albanese et al.): gamma = alpha P!/2, T' = T P!/2.")
@@ -28,13 +28,14 @@ def _poly(ax, a, T, color, label=None):
 @recipe("dense-phase-diagram", "P = 4 dense Hebbian (alpha, T) phase diagram: RS and 1RSB lines, "
         "AT line of RS retrieval, regions shaded (1RSB), data as netCDF")
 def dense_phase_diagram(outdir, scale):
-    from ..theory.dense import DenseHebbian, phase_lines
+    from ..theory import get_model
     cfg = _PD[scale]
     P = 4
-    rs = phase_lines(P, "rs", n_rays=cfg["n_rays"], r_points=cfg["r_points"])
-    rb = phase_lines(P, "1rsb", n_rays=cfg["n_rays"], r_points=cfg["r_points"],
-                     rsb_retrieval=cfg["rsb_retrieval"])
-    cap_rb = DenseHebbian().capacity(level="1rsb", P=P) if scale != "tiny" else None
+    dense = get_model("dense-hebbian")
+    rs = dense.phase_lines("rs", P=P, n_rays=cfg["n_rays"], r_points=cfg["r_points"])
+    rb = dense.phase_lines("1rsb", P=P, n_rays=cfg["n_rays"], r_points=cfg["r_points"],
+                           rsb_retrieval=cfg["rsb_retrieval"])
+    cap_rb = dense.capacity(level="1rsb", P=P) if scale != "tiny" else None
     fig, ax = style.new(figsize=(7.6, 4.8))
     amax = 1.6 * rs["retrieval_spinodal"]["alpha"].max()
     Tmax = 1.25 * max(rs["retrieval_spinodal"]["T"].max(), np.interp(amax, rb["spin_glass_dynamic"]["alpha"],
@@ -81,11 +82,20 @@ def dense_phase_diagram(outdir, scale):
                   "AT-unstable below the dash-dotted line, which reaches T = 0 only at alpha = 0 "
                   "(T_AT ~ exp(-1/(2 alpha (P-1)!))) and is drawn down to the coldest ray." + note)
     paths = style.save(fig, outdir, "dense-phase-diagram")
-    ds = xr.Dataset({**style.line_vars(rs, "rs"), **style.line_vars(rb, "1rsb")},
+    ds = xr.Dataset({**rs.to_dataset(prefix="rs_", extras=False).data_vars,
+                     **rb.to_dataset(prefix="1rsb_", extras=False).data_vars},
                     attrs={"model": "dense-hebbian", "P": P, "convention": CONV, "scale": scale,
                            "b_rs_sg": rs["glass_constants"]["b_rs_sg"], "b_s": rs["glass_constants"]["b_s"],
                            "b_d": rs["glass_constants"]["b_d"],
                            "lines": "T = sqrt(alpha/P!)/b for the m = 0 sector lines"})
+    # the retrieval state on the RS global-retrieval line, re-solved from the public API by the tests
+    a, T = ds["rs_retrieval_global_alpha"].values, ds["rs_retrieval_global_T"].values
+    b = dense.solve_batch("rs", "retrieval", P=P, alpha=a, T=T)
+    ds["rs_retrieval_global_f_retrieval"] = ("rs_retrieval_global_point",
+                                             np.where(b["converged"], b["free_energy"], np.nan))
+    provenance.stamp(ds, "rs_retrieval_global_f_retrieval", "free_energy", model="dense-hebbian",
+                     branch="retrieval", params={"P": P},
+                     coords={"alpha": "rs_retrieval_global_alpha", "T": "rs_retrieval_global_T"})
     paths.append(style.save_data(ds, outdir, "dense-phase-diagram"))
     return paths
 
@@ -116,5 +126,9 @@ def capacity_vs_P(outdir, scale):
                     coords={"P_rs": cfg["P_rs"], "P_rsb": cfg["P_rsb"]},
                     attrs={"model": "dense-hebbian", "quantity": "tau = alpha_c (P-1)!", "convention": CONV,
                            "scale": scale})
+    for var, q, lv, dim in (("tau_rs", "tau_c", "rs", "P_rs"), ("m_rs", "order_parameters.m", "rs", "P_rs"),
+                            ("tau_1rsb", "tau_c", "1rsb", "P_rsb")):
+        provenance.stamp(ds, var, q, model="dense-hebbian", method="capacity", level=lv, coords={"P": dim},
+                         max_points=2 if lv == "rs" else 1)
     paths.append(style.save_data(ds, outdir, "capacity-vs-P"))
     return paths

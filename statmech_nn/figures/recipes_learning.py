@@ -2,7 +2,7 @@
 import numpy as np
 import xarray as xr
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi~..xi~ s..s (supervised; unsupervised: one tensor per "
         "example, weight 1/(M R^(P/2))), K = alpha N^(P-1); T multiplies H (note's T x 2/P!)")
@@ -97,6 +97,16 @@ def m_vs_M(outdir, scale):
     ds["m_mc_unsupervised"] = ("M_mc", mc["unsupervised"][:, 0])
     ds = ds.assign_coords(M_mc=np.array(cfg["Ms"]))
     ds.attrs.update(P=P, r=r, T=T, convention=CONV)
+    sup_name, ret = "dense-hebbian-supervised", "retrieval"
+    for var, model, params, coords in (
+            ("m_rs_binomial", sup_name, dict(P=P, alpha=0.0, T=T, r=r), {"M": "M"}),
+            ("m_rs_clt", sup_name, dict(P=P, alpha=0.0, T=T, r=r, law="gaussian"), {"M": "M"}),
+            ("m_rs_us_supervised", sup_name, dict(P=P, alpha=alpha_us, T=0.0, r=0.5), {"M": "M_us"}),
+            ("m_rs_us_unsupervised", "dense-hebbian-unsupervised", dict(P=P, alpha=alpha_us, T=0.0, r=0.5),
+             {"M": "M_us"}),
+            ("m_rs_T_binomial", sup_name, dict(P=P, alpha=0.0, r=r, M=Mt), {"T": "T"}),
+            ("m_rs_T_gaussian", sup_name, dict(P=P, alpha=0.0, r=r, M=Mt, law="gaussian"), {"T": "T"})):
+        provenance.stamp(ds, var, "order_parameters.m", model=model, branch=ret, params=params, coords=coords)
     return paths + [style.save_data(ds, outdir, "learning-m-vs-M")]
 
 
@@ -159,6 +169,12 @@ def phase(outdir, scale):
     ds = ds.assign_coords(mc_field=["alpha", "T", "m"])
     ds.attrs.update(P=P, r=r, M=M, threshold_r=0.5, phases=data["supervised"].attrs["phases"], convention=CONV,
                     mc_N=cfg["pd_N"])
+    for proto in ("supervised", "unsupervised"):
+        provenance.stamp(ds, f"m_{proto}", "order_parameters.m", model=f"dense-hebbian-{proto}",
+                         branch="retrieval", params=dict(P=P, r=r, M=M, law="binomial"))
+        provenance.stamp(ds, f"Mc_{proto}", "M_c", model=f"dense-hebbian-{proto}", method="threshold",
+                         params=dict(P=P, r=0.5, law="binomial", T=0.0), coords={"alpha": "alpha_threshold"},
+                         max_points=1)
     return paths + [style.save_data(ds, outdir, "learning-phase-diagram")]
 
 
@@ -211,6 +227,9 @@ def scaling(outdir, scale):
                     coords={"r_sup": sup["r"], "r_uns": uns["r"], "N": Ns, "N_sup": Nd})
     ds.attrs.update(P=P, slope_supervised=sup["slope_supervised"], slope_unsupervised=uns["slope_unsupervised"],
                     **{f"slope_detection_b{b}": det[b]["slope"] for b in det}, convention=CONV)
+    for proto, alpha, dim in (("supervised", 0.02, "r_sup"), ("unsupervised", 0.005, "r_uns")):
+        provenance.stamp(ds, f"Mc_{proto}", "M_c", model=f"dense-hebbian-{proto}", method="threshold",
+                         params=dict(P=P, alpha=alpha, law="gaussian"), coords={"r": dim}, max_points=1)
     return paths + [style.save_data(ds, outdir, "learning-scaling")]
 
 
@@ -276,4 +295,7 @@ def archetypes(outdir, scale):
                      "m_theory": ("M_theory", th)},
                     coords={"M": np.array(Ms), "class": classes, "M_theory": Mf})
     ds.attrs.update(source=source, convention=CONV)
+    provenance.stamp(ds, "m_theory", "order_parameters.m", model="dense-hebbian-supervised",
+                     params=dict(P=4, alpha=0.0, T=0.0, r=float(np.mean(reff)), law="binomial"),
+                     coords={"M": "M_theory"})
     return paths + [style.save_data(ds, outdir, "learning-archetypes")]

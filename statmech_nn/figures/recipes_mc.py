@@ -11,7 +11,7 @@ named in the caption.
 """
 import numpy as np
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 SCALE = {
     "tiny": dict(N_h=100, sw_h=60, nT_h=4, N_d=60, sw_d=40, nT_d=6, N_s=48, sw_s=200, nT_s=8, nth=10),
@@ -62,6 +62,9 @@ def hopfield_m_vs_T(outdir, scale):
                   "pattern 1, 2 chains, errors from tau_int" + ("; " + "; ".join(notes) if notes else ""))
     ds = _dataset(**data)
     ds = ds.assign_coords(T=Ts, T_theory=Tth, alpha=("load", list(loads)))
+    for k, alpha in enumerate(loads):
+        provenance.stamp(ds, f"m_rs_{k}", "order_parameters.m", model="hopfield", branch="retrieval",
+                         params={"alpha": alpha}, coords={"T": "T_theory"}, transform="abs")
     return style.save(fig, outdir, "hopfield-m-vs-T") + [style.save_data(ds, outdir, "hopfield-m-vs-T")]
 
 
@@ -94,10 +97,12 @@ def dense_hysteresis(outdir, scale):
     notes = []
     th_f, note = theory_curve("dense-hebbian", "m", Tth, "T", level="rs", alpha=K / float(N) ** 3, P=4)
     label = f"RS dense, alpha={K / N ** 3:.1e}"
+    source = ("dense-hebbian", "retrieval", {"alpha": K / float(N) ** 3, "P": 4})
     if th_f is None:   # the K = 1 / alpha -> 0 limit is the P = 4 Curie-Weiss magnet
         notes.append(note)
         th_f, note = theory_curve("curie-weiss", "m", Tth, "T", level="rs", branch="ferromagnet", P=4, h=0.0)
         label = "Curie-Weiss P=4 (alpha -> 0), ferro branch"
+        source = ("curie-weiss", "ferromagnet", {"P": 4, "h": 0.0})
         if th_f is None:
             notes.append(note)
     if th_f is not None:
@@ -122,6 +127,8 @@ def dense_hysteresis(outdir, scale):
     ds = _dataset(m_heat=(("T",), curves["heating"][0]), err_heat=(("T",), curves["heating"][1]),
                   m_cool=(("T",), curves["cooling"][0]), err_cool=(("T",), curves["cooling"][1]),
                   m_theory=(("T_theory",), th_f)).assign_coords(T=Ts, T_theory=Tth)
+    provenance.stamp(ds, "m_theory", "order_parameters.m", model=source[0], branch=source[1], params=source[2],
+                     coords={"T": "T_theory"}, transform="abs")
     return style.save(fig, outdir, "dense-hysteresis") + [style.save_data(ds, outdir, "dense-hysteresis")]
 
 
@@ -159,4 +166,7 @@ def sk_energy(outdir, scale):
                   + ("; " + "; ".join(notes) if notes else ""))
     ds = _dataset(u_mc=(("T",), e["mean"]), u_err=(("T",), e["err"]), u_rs=(("T_theory",), th["rs"]),
                   u_1rsb=(("T_theory",), th["1rsb"])).assign_coords(T=Ts, T_theory=Tlo)
+    for lev in ("rs", "1rsb"):
+        provenance.stamp(ds, f"u_{lev}", "energy", model="sk", level=lev, coords={"T": "T_theory"},
+                         max_points=3 if lev == "rs" else 1)
     return style.save(fig, outdir, "sk-energy") + [style.save_data(ds, outdir, "sk-energy")]

@@ -3,7 +3,7 @@ potential (theory vs the field-space trainer), learning curves through a task sw
 and hard-constraint Franz-Parisi potentials V(p)."""
 import numpy as np
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 T_FIELD = 0.05  # beta_T = 20, the value of the continual-learning paper
 
@@ -44,6 +44,8 @@ def perceptron_task1(outdir, scale):
                      "Q": ("alpha", [o["Q"] for o in th]),
                      "eps_sgd": ("alpha_sgd", sg[:, 0]), "eps_sgd_err": ("alpha_sgd", sg[:, 1])},
                     coords={"alpha": s["theory"], "alpha_sgd": s["sgd"]}, attrs={"T": T_FIELD, "N": s["N"]})
+    provenance.stamp(ds, "eps_theory", "generalization_error", model="perceptron-field", params={"T": T_FIELD},
+                     max_points=1)
     return style.save(fig, outdir, "perceptron-task1") + [style.save_data(ds, outdir, "perceptron-task1")]
 
 
@@ -109,6 +111,8 @@ def continual_eps(outdir, scale):
                      "eps_sgd_err": (("gamma", "r0", "alpha2", "task"), sge)},
                     coords={"gamma": s["gamma"], "r0": s["r0"], "alpha2": s["alpha2"], "task": [1, 2]},
                     attrs={"alpha1": s["alpha1"], "T": s["T"]})
+    provenance.stamp(ds, "eps1", "eps1", model="continual", params={"alpha1": s["alpha1"], "T": s["T"]},
+                     max_points=1)
     return style.save(fig, outdir, "continual-eps") + [style.save_data(ds, outdir, "continual-eps")]
 
 
@@ -120,7 +124,8 @@ LEARNERS = [("VCL (KL)", dict(penalty="kl")), ("EWC", dict(penalty="ewc")),
 
 
 @recipe("continual-learning-curves", "field-space trainer through a task switch (r0 = 0): test error "
-        "on task 1 and task 2 per epoch for KL (VCL), EWC, metaplastic and plain updates")
+        "on task 1 and task 2 per epoch for KL (VCL), EWC, metaplastic and plain updates",
+        no_theory="simulation only: the trainer's test errors per epoch, no theory curve")
 def continual_learning_curves(outdir, scale):
     import xarray as xr
 
@@ -193,6 +198,11 @@ def franz_parisi(outdir, scale):
     style.caption(fig, "V < 0 just below p = 1: equilibrium solutions are isolated (point-like "
                        "clusters); dots: the reference itself (V = 0 at p = 1)")
     ds = xr.Dataset(data, coords=coords, attrs={"note": "NaN: only the collapsed q -> 1 RS solution"})
+    provenance.stamp(ds, "V_teacher", "V", function="statmech_nn.perceptron.fp:teacher_fp",
+                     coords={"alpha": "alpha_teacher", "p": "p"}, max_points=2)
+    if nst:
+        provenance.stamp(ds, "V_storage", "V", function="statmech_nn.perceptron.fp:storage_fp",
+                         coords={"alpha": "alpha_storage", "p": "p_storage"}, max_points=1)
     return style.save(fig, outdir, "franz-parisi") + [style.save_data(ds, outdir, "franz-parisi")]
 
 
@@ -245,4 +255,7 @@ def perceptron_teacher_mc(outdir, scale):
                      "eps_mc": (("alpha_mc", "sample"), eps_mc)},
                     coords={"alpha": s["theory"], "alpha_mc": s["mc"], "sample": np.arange(s["samples"])},
                     attrs={"T": T, "N": s["N"], "alpha_c_T0": cap["alpha_c"], "alpha_sp_T0": cap["alpha_sp"]})
+    for var, T_, branch in (("eps_T1", T, None), ("eps_T0_poor", 0.0, "poor"), ("eps_T1_poor", T, "poor")):
+        provenance.stamp(ds, var, "generalization_error", model="perceptron-teacher", branch=branch,
+                         params={"T": T_}, max_points=2)
     return style.save(fig, outdir, "perceptron-teacher-mc") + [style.save_data(ds, outdir, "perceptron-teacher-mc")]

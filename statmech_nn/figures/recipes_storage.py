@@ -2,7 +2,7 @@
 import numpy as np
 import xarray as xr
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 CONV = ("Hopfield (AGS): H = -(1/2N) sum_{i!=j} sum_mu xi_i xi_j s_i s_j, alpha = K/N, T = 1/beta. "
         "Solid: RS; dashed: 1RSB (spin-glass free energy at 1RSB; the retrieval state is RS-stable "
@@ -70,13 +70,26 @@ def hopfield_phase_diagram(outdir, scale):
     style.caption(fig, CONV)
     paths = style.save(fig, outdir, "hopfield-phase-diagram")
 
+    from ..core.typed import PhaseLines
     data = {}
-    data.update(style.line_vars(rs, "rs"))
-    data.update(style.line_vars({"at_retrieval": at}, "rs"))
-    data.update(style.line_vars(rb, "1rsb"))
+    for lines, lv in ((rs, "rs"), (PhaseLines(at_retrieval=at), "rs"), (rb, "1rsb")):
+        data.update(lines.to_dataset(prefix=f"{lv}_", extras=False).data_vars)
     ds = xr.Dataset(data, attrs={"model": "hopfield", "convention": CONVENTION,
                                  "alpha_c_rs": float(cap_rs), "alpha_c_1rsb": float(cap_rb),
                                  "scale": scale, "note": "lines found by root finding, no grid scan"})
+    # the two states on the RS global-retrieval line (equal f there: the line's definition),
+    # re-solved from the public API by the tests
+    a, T = ds["rs_retrieval_global_alpha"].values, ds["rs_retrieval_global_T"].values
+    ok = np.isfinite(a) & np.isfinite(T)
+    for var, branch in (("rs_retrieval_global_f_retrieval", "retrieval"),
+                        ("rs_retrieval_global_f_spin_glass", "spin-glass")):
+        f = np.full(a.shape, np.nan)
+        if ok.any():
+            b = hop.solve_batch("rs", branch, alpha=a[ok], T=T[ok])
+            f[ok] = np.where(b["converged"], b["free_energy"], np.nan)
+        ds[var] = ("rs_retrieval_global_point", f)
+        provenance.stamp(ds, var, "free_energy", model="hopfield", level="rs", branch=branch,
+                         coords={"alpha": "rs_retrieval_global_alpha", "T": "rs_retrieval_global_T"})
     paths.append(style.save_data(ds, outdir, "hopfield-phase-diagram"))
     return paths
 

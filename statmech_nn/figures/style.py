@@ -58,21 +58,11 @@ def save(fig, outdir, name):
     return paths
 
 
-def line_vars(lines, level):
-    """Phase lines ``{name: {'alpha': [...], 'T': [...]}}`` (as returned by ``phase_lines``) as
-    DataArrays ``<level>_<name>_alpha`` / ``_T`` on a per-line point dimension."""
-    import numpy as np
-    import xarray as xr
-    out = {}
-    for key, val in lines.items():
-        if isinstance(val, dict) and "alpha" in val:
-            dim = f"{level}_{key}_point"
-            out[f"{level}_{key}_alpha"] = xr.DataArray(np.asarray(val["alpha"], float), dims=dim)
-            out[f"{level}_{key}_T"] = xr.DataArray(np.asarray(val["T"], float), dims=dim)
-    return out
-
-
 def save_data(ds, outdir, name):
-    """Write the xarray Dataset behind a figure as ``name.nc`` (atomic)."""
+    """Write the xarray Dataset behind a figure as ``name.nc`` (atomic), with the package version
+    (theory variables carry their provenance: ``figures.provenance.stamp``)."""
+    from .. import __version__
     from ..sweep.store import write_atomic
+    ds.attrs.setdefault("package", "statmech_nn")
+    ds.attrs["package_version"] = __version__
     return write_atomic(ds, outdir / f"{name}.nc")
