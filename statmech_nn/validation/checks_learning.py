@@ -59,7 +59,7 @@ def _grid_gap(index):
     return gap if labels == 0 else math.inf
 
 
-@check("learning_P2_r1_M1_is_hopfield_grid", "max |f, e, s, m| gap: supervised (P=2, r=1, M=1) vs hopfield, "
+@check("learning_P2_r1_M1_is_hopfield_grid", "max abs. difference of f, e, s, m: supervised (P=2, r=1, M=1) vs hopfield, "
        "alpha in {0.02, 0.05, 0.1} x 7 T in [0, 1.6] incl. 1 < T < 1 + sqrt(alpha)",
        "cross-check: the same model (README); thermodynamic state and branch label at every point", 0.0, 1e-9,
        kind="cross-check", family=FAM)
@@ -67,7 +67,7 @@ def _p2_grid():
     return _grid_gap(0)
 
 
-@check("learning_P4_r1_M1_is_dense_grid", "max |f, e, s, m| gap: supervised (P=4, r=1, M=1) vs dense-hebbian, "
+@check("learning_P4_r1_M1_is_dense_grid", "max abs. difference of f, e, s, m: supervised (P=4, r=1, M=1) vs dense-hebbian, "
        "alpha in [0.005, 0.07] x T in [0, 0.12] (20 points)",
        "cross-check: the same model (README); thermodynamic state and branch label at every point", 0.0, 1e-9,
        kind="cross-check", family=FAM)
