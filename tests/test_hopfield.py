@@ -79,6 +79,32 @@ def test_paramagnet_exact_free_energy(hop, alpha, T):
     assert sel.branch == "paramagnet" and abs(sel.free_energy - r.free_energy) < 1e-12
 
 
+@pytest.mark.parametrize("alpha,T", [(0.1, 1.2), (0.1, 1.1), (0.05, 1.15)])
+def test_spin_glass_is_the_state_between_1_and_Tg(hop, alpha, T):
+    """1 < T < T_g = 1 + sqrt(alpha): the thermodynamic state is the RS spin glass (issue 11), whose
+    f is recomputed here from the AGS m = 0 equations with adaptive quadrature (independent code);
+    the paramagnet there is unstable (replicon alpha beta^2/(1-beta)^2 > 1) and has lower f."""
+    from scipy import integrate
+    b = 1 / T
+
+    def Ez(g):
+        return integrate.quad(lambda z: g(z) * math.exp(-z * z / 2) / math.sqrt(2 * math.pi), -40, 40,
+                              epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+
+    r_of = lambda q: q / (1 - b * (1 - q)) ** 2
+    q = optimize.brentq(lambda q: Ez(lambda z: math.tanh(b * math.sqrt(alpha * r_of(q)) * z) ** 2) - q,
+                        1e-4, 0.99, xtol=1e-15)
+    s = math.sqrt(alpha * r_of(q))
+    lc = Ez(lambda z: abs(b * s * z) + math.log1p(math.exp(-2 * abs(b * s * z))))
+    f = (alpha / 2 + alpha / (2 * b) * (math.log(1 - b * (1 - q)) - b * q / (1 - b * (1 - q)))
+         + alpha * b * r_of(q) * (1 - q) / 2 - lc / b)
+    res = hop.solve("rs", alpha=alpha, T=T)
+    assert res.converged and res.branch == "spin-glass"
+    assert abs(res.free_energy - f) < 1e-10 and abs(res.order_parameters["q"] - q) < 1e-9
+    para = hop.solve("rs", "paramagnet", alpha=alpha, T=T)
+    assert para.stability["replicon"] > 1 and para.free_energy < res.free_energy
+
+
 def test_spin_glass_line(hop):
     pl = hop.phase_lines("rs", n=5, lines=["spin_glass"])["spin_glass"]
     np.testing.assert_allclose(pl["T"], 1 + np.sqrt(pl["alpha"]), atol=1e-10)
