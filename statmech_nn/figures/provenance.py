@@ -2,16 +2,24 @@
 
 A theory variable of a figure's Dataset carries, in its netCDF attributes, how it was computed:
 
-``provenance_model``     registry name (``hopfield``, ...) -- or ``provenance_function``,
-                         ``"module:function"`` for a theory function outside the model interface
-``provenance_method``    ``solve`` | ``capacity`` | ``threshold`` | ``call``
-``provenance_level``, ``provenance_branch``   ('' = the thermodynamic state)
-``provenance_quantity``  the key of the result (``free_energy``, ``order_parameters.m``, ``tau_c``)
-``provenance_params``    JSON of the fixed parameters
-``provenance_coords``    JSON {parameter: name of the coordinate or variable holding its value along
-                         the variable's dimensions}
-``provenance_transform`` '' or ``abs``
-``provenance_max_points`` how many points :func:`recheck` may re-solve (costly models: 1)
+``provenance_model``
+    registry name (``hopfield``, ...) -- or ``provenance_function``, ``"module:function"`` for a
+    theory function outside the model interface
+``provenance_method``
+    ``solve`` | ``capacity`` | ``threshold`` | ``call``
+``provenance_level``, ``provenance_branch``
+    ('' = the thermodynamic state)
+``provenance_quantity``
+    the key of the result (``free_energy``, ``order_parameters.m``, ``tau_c``)
+``provenance_params``
+    JSON of the fixed parameters
+``provenance_coords``
+    JSON {parameter: name of the coordinate or variable holding its value along the variable's
+    dimensions}
+``provenance_transform``
+    '' or ``abs``
+``provenance_max_points``
+    how many points :func:`recheck` may re-solve (costly models: 1)
 
 :func:`stamp` writes them; :func:`save_data` (figures.style) adds the package version to every
 Dataset.  :func:`recheck` re-computes a few points of every such variable with the public API and

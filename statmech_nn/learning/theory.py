@@ -302,8 +302,9 @@ class _Learning(TheoryModel):
 
     def _starts(self, c, T0, branch, init):
         n1 = float(c["law"].mean_abs()[0])
-        if init is not None:
-            x = [init.get("n", n1), init.get("C" if (T0 and c["P"] == 2) else "q", 1.0)]
+        if init is not None:   # a missing or NaN entry (e.g. C from a T > 0 row) takes the default
+            get = lambda k, d: d if not np.isfinite(init.get(k, np.nan)) else float(init[k])
+            x = [get("n", n1), get("C" if (T0 and c["P"] == 2) else "q", 1.0)]
             return [("init", x[:1] if (T0 and c["P"] >= 3) else x)]
         if T0:
             if c["P"] >= 3:

@@ -4,17 +4,24 @@ can check it: representative parameter points, which checks apply, and why not w
 A model sets the class attribute ``contract = Contract(...)``.  The checks (names in
 :data:`CHECKS`):
 
-``batch_equals_single``   ``solve_batch`` on the stacked ``points`` equals ``solve`` point by point
-``energy_derivative``     e = d(beta f)/d beta (central differences in beta) at the T > 0 points
-``entropy_identity``      s = beta (e - f) at the T > 0 points
-``zero_T_continuity``     the finite-T solver at T -> 0 extrapolates (Richardson, T and T/2) to the
-                          analytic T = 0 forms at the ``zero_T`` points
-``physical_bounds``       |m| <= 1, 0 <= q0 <= q1 <= 1, 0 <= q <= 1, 0 <= x <= 1, |R| <= 1 and
-                          entropy <= ``entropy_max`` (ln 2 for Ising spins) at every point
-``bad_input``             unknown level/parameter/branch, out-of-range values and T < 0 raise
-                          ParameterError (built from ``points[0]``)
-``quadrature_refinement`` doubling every quadrature grid changes no reported order parameter by more
-                          than its tolerance (``tests/test_contract_quadrature.py``)
+``batch_equals_single``
+    ``solve_batch`` on the stacked ``points`` equals ``solve`` point by point
+``energy_derivative``
+    e = d(beta f)/d beta (central differences in beta) at the T > 0 points
+``entropy_identity``
+    s = beta (e - f) at the T > 0 points
+``zero_T_continuity``
+    the finite-T solver at T -> 0 extrapolates (Richardson, T and T/2) to the analytic T = 0 forms
+    at the ``zero_T`` points
+``physical_bounds``
+    ``abs(m) <= 1``, 0 <= q0 <= q1 <= 1, 0 <= q <= 1, 0 <= x <= 1, ``abs(R) <= 1`` and
+    entropy <= ``entropy_max`` (ln 2 for Ising spins) at every point
+``bad_input``
+    unknown level/parameter/branch, out-of-range values and T < 0 raise ParameterError (built
+    from ``points[0]``)
+``quadrature_refinement``
+    doubling every quadrature grid changes no reported order parameter by more than its
+    tolerance (``tests/test_contract_quadrature.py``)
 
 Every check either applies (the model gives what it needs) or is listed in ``not_applicable``
 with the reason; the tests fail on a check that is neither (no silent skip).  ``coincide`` lists
@@ -114,7 +121,7 @@ def _grid(spec):
 @lru_cache(maxsize=None)
 def coincidence_gap(model_name, index):
     """Solve both models of ``get_model(model_name).contract.coincide[index]`` on its grid;
-    returns (largest |difference| over the compared keys, number of points whose branch labels
+    returns (largest absolute difference over the compared keys, number of points whose branch labels
     differ, the two solve_batch dicts). Cached: the contract test and the validation row share it."""
     from .registry import get_model
     c = get_model(model_name).contract.coincide[index]

@@ -3,20 +3,27 @@ r"""One rule for the physical state: classify the saddle points a model found, t
 Every family (hopfield, dense-hebbian and sk through the p-spin engine, curie-weiss, the dense
 learning models, perceptron-teacher) solves its stationarity equations from several named starts
 and hands the solutions here; this module alone decides which one is the thermodynamic state.
+(perceptron-storage has one RS saddle per point, so nothing to select; the low/high-R choice of
+perceptron-field is still its own and is to move here.)
 
 Classification (one set of thresholds, used everywhere)
 -------------------------------------------------------
-``M_THR``       |m| (Mattis overlap, archetype overlap n, magnetisation) above it: a condensed
-                saddle ('retrieval'); Newton converges to |m| < 1e-11 on the m = 0 subspace, and a
-                genuine m drops below 1e-4 only within ~1e-8 of a continuous transition.
-``Q_THR``       q above it (with m ~ 0): 'spin-glass', else 'paramagnet'.
-``BROKEN_EPS``  a 1RSB saddle is genuinely broken when q1 - q0 > eps and eps < x < 1 - eps
-                (T = 0: q0 < 1 - eps and y = beta x > eps); otherwise it is the RS point.
-``F_TIE``       free energies closer than this are equal.  Within a sector such a tie is one
-                saddle reached from two starts: the smaller residual, then the earlier candidate,
-                is kept.  Across sectors the larger entropy, then the earlier candidate, wins
-                (at T = 0 this is the T -> 0+ limit of f = e - T s).
-``REPLICON_TOL`` the paramagnet is unstable when its replicon exceeds 1 + tol.
+``M_THR``
+    ``abs(m)`` (Mattis overlap, archetype overlap n, magnetisation) above it: a condensed saddle
+    ('retrieval'); Newton converges to ``abs(m) < 1e-11`` on the m = 0 subspace, and a genuine m
+    drops below 1e-4 only within ~1e-8 of a continuous transition.
+``Q_THR``
+    q above it (with m ~ 0): 'spin-glass', else 'paramagnet'.
+``BROKEN_EPS``
+    a 1RSB saddle is genuinely broken when q1 - q0 > eps and eps < x < 1 - eps (T = 0: q0 < 1 - eps
+    and y = beta x > eps); otherwise it is the RS point.
+``F_TIE``
+    free energies closer than this are equal.  Within a sector such a tie is one saddle reached
+    from two starts: the smaller residual, then the earlier candidate, is kept.  Across sectors the
+    larger entropy, then the earlier candidate, wins (at T = 0 this is the T -> 0+ limit of
+    f = e - T s).
+``REPLICON_TOL``
+    the paramagnet is unstable when its replicon exceeds 1 + tol.
 
 The selection rule (applied once, per parameter point)
 ------------------------------------------------------
@@ -67,7 +74,7 @@ BRANCHES = ("retrieval", "spin-glass", "paramagnet")
 
 
 def classify(m, q, condensed=True):
-    """Branch names from the solution: 'retrieval' (|m| > M_THR, if the model has a condensed
+    """Branch names from the solution: 'retrieval' (``abs(m) > M_THR``, if the model has a condensed
     order parameter), else 'spin-glass' (q > Q_THR) or 'paramagnet'. Object array of str."""
     m, q = np.broadcast_arrays(np.asarray(m, float), np.asarray(q, float))
     name = np.where(q > Q_THR, "spin-glass", "paramagnet").astype(object)
@@ -77,7 +84,7 @@ def classify(m, q, condensed=True):
 
 
 def condensed(m):
-    """True where |m| > M_THR (a condensed, e.g. retrieval, saddle)."""
+    """True where ``abs(m) > M_THR`` (a condensed, e.g. retrieval, saddle)."""
     return np.abs(np.asarray(m, float)) > M_THR
 
 
