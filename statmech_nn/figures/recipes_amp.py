@@ -8,7 +8,7 @@
 """
 import numpy as np
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 SCALE = {
     "tiny": dict(se=[0.5, 1.0, 1.6], amp=[0.5, 1.6], sizes=(200,), inst=(2,), mc=[0.5, 1.0], N_mc=50,
@@ -120,4 +120,6 @@ def perceptron_amp(outdir, scale):
         coords={"alpha_rs": al_rs, "alpha": c["se"], "alpha_amp": c["amp"], "alpha_mc": c["mc"]},
         attrs={"alpha_c": a_c, "alpha_sp": a_sp, "N_mc": c["N_mc"], "sweeps_mc": c["sweeps"],
                "T_mc": 1.0, "convention": "R = w*.m/N; Gaussian inputs; E = #training errors"})
+    provenance.stamp(ds, "R_rs_T1_poor", "order_parameters.R", model="perceptron-teacher", branch="poor",
+                     params={"T": 1.0}, max_points=2)
     return style.save(fig, outdir, "perceptron-amp") + [style.save_data(ds, outdir, "perceptron-amp")]
