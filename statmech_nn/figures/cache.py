@@ -10,11 +10,14 @@ killed half-way never leaves a partial entry.
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from ..core.provenance import code_hash
+
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 def key(name, scale, pdf):
@@ -45,15 +48,38 @@ def fetch(k, outdir):
     return out
 
 
+MARK = "statmech_nn figure cache entry"
+
+
+def is_entry(path):
+    """True for a directory this cache wrote: a key name, a manifest with our mark, and no file
+    besides the manifest and the files it lists (anything else there is someone else's)."""
+    path = Path(path)
+    if not (path.is_dir() and (_KEY.fullmatch(path.name) or path.name.startswith(".tmp-"))):
+        return False
+    try:
+        man = json.loads((path / "manifest.json").read_text())
+        files = set(man["files"]) | {"manifest.json"}
+        ok = man.get("written_by", MARK) == MARK and isinstance(man["files"], list)  # older
+        # entries have no mark; their key name, manifest and file list recognise them
+    except (OSError, ValueError, KeyError, TypeError):
+        # a temporary directory killed before its manifest was written is empty
+        return path.name.startswith(".tmp-") and not any(path.iterdir())
+    return ok and all(e.is_file() and e.name in files for e in path.iterdir())
+
+
 def store(k, paths):
     """Store the files a recipe wrote (best effort: a read-only cache never fails a build)."""
     root = _root()
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+        # the manifest first, so that even a build killed while copying leaves an entry
+        # that ``cache clear`` recognises
+        (tmp / "manifest.json").write_text(json.dumps({"files": [Path(p).name for p in paths],
+                                                       "written_by": MARK}))
         for p in paths:
             shutil.copyfile(p, tmp / Path(p).name)
-        (tmp / "manifest.json").write_text(json.dumps({"files": [Path(p).name for p in paths]}))
         if (root / k).exists():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
