@@ -392,10 +392,10 @@ def test_energy_zero_field_shortcut_and_integer_measurements():
     s = mc.Sampler(m, T=0.4, chains=2, replicas=2)
     st = s.init_state(3)
     s.run(st, 5)
-    mag = st.series["mag"][-1]                   # (G, sweeps, R, L)
-    mall = st.series["m_all"][-1]                # (G, sweeps, R, L, T)
+    mag = st.streams["mag"].latest               # the last sweep's values, (G, R, L)
+    mall = st.streams["m_all"].latest            # (G, R, L, T)
     for g in range(2):
         for r in range(2):
             x = st.sig[g, st.slot[g, r, 0]].astype(np.float64)
-            assert mag[g, -1, r, 0] == x.sum() / 40
-            assert mall[g, -1, r, 0, 0] == (m.track[:, 0] * x).sum() / 40
+            assert mag[g, r, 0] == x.sum() / 40
+            assert mall[g, r, 0, 0] == (m.track[:, 0] * x).sum() / 40

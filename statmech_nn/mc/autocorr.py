@@ -35,33 +35,46 @@ def tau_int(x, c=5.0):
     return float(max(taus[W], 0.5))
 
 
-def estimate(series):
+def estimate(series, width=1, sq=None):
     """Mean, error and tau_int from an array (chains, samples).
 
     Returns dict(mean, err, tau_int, n, chains, err_between) where ``err_between`` is the
     naive standard error of the chain means (NaN with one chain).
+
+    Blocked input (``width`` > 1: each entry is the mean of ``width`` consecutive sweeps, as
+    kept by :class:`~statmech_nn.mc.stream.BlockSeries`; ``sq``: the block means of x^2): the
+    error is the batch-means error with Sokal's window on the block means, and tau_int (in
+    sweeps) is var(mean) n / (2 var(x)), n = blocks * width. ``width=1`` is the plain estimate.
     """
     a = np.atleast_2d(np.asarray(series, dtype=np.float64))
-    C, n = a.shape
-    if n == 0:
+    C, nb = a.shape
+    if nb == 0:
         nan = float("nan")
         return dict(mean=nan, err=nan, tau_int=nan, n=0, chains=C, err_between=nan)
     taus = np.array([tau_int(r) for r in a])
     means = a.mean(axis=1)
-    var = a.var(axis=1, ddof=1) if n > 1 else np.zeros(C)
-    var_mean = 2.0 * taus * var / n
+    var = a.var(axis=1, ddof=1) if nb > 1 else np.zeros(C)
+    var_mean = 2.0 * taus * var / nb
+    n = nb * int(width)
+    if width > 1:
+        sq = np.atleast_2d(np.asarray(sq, dtype=np.float64))
+        var_x = np.maximum(sq.mean(axis=1) - means ** 2, 0.0) * n / max(n - 1, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            taus = np.where(var_x > 0, var_mean * n / (2.0 * np.where(var_x > 0, var_x, 1.0)), 0.5)
+        taus = np.maximum(taus, 0.5)
     err = float(np.sqrt(var_mean.sum()) / C)
     eb = float(means.std(ddof=1) / np.sqrt(C)) if C > 1 else float("nan")
     return dict(mean=float(means.mean()), err=err, tau_int=float(taus.mean()), n=int(n),
                 chains=int(C), err_between=eb)
 
 
-def equilibration(series, burn):
+def equilibration(series, burn, width=1):
     """Crude equilibration check on the kept part of a series (chains, samples).
 
     Compares the first and last thirds of the kept samples: z = ``|mean_1 - mean_3|`` /
     sqrt(err_1^2 + err_3^2); ``equilibrated`` when z < 3 and the kept run spans at least
-    20 tau_int.
+    20 tau_int. With blocks of ``width`` sweeps (see :func:`estimate`) the thirds are thirds
+    of the blocks and tau_int is counted in blocks.
     """
     a = np.atleast_2d(np.asarray(series, dtype=np.float64))
     n = a.shape[1]

@@ -19,6 +19,7 @@ from concurrent.futures import TimeoutError as FutTimeout
 
 import numpy as np
 
+from ..core.budget import check_alloc, memory_budget
 from ..core.errors import ParameterError, beta_from, check_choice, check_int
 from ..core.progress import progress_bar
 from ..core.result import AttrDict
@@ -26,12 +27,17 @@ from .autocorr import equilibration, estimate
 from .kernels_driver import run_group
 from .models import MCModel
 from .rng import seed_states
+from .stream import BlockSeries
 
 RULES = {"metropolis": 0, "heat-bath": 1}
 ORDERS = {"sequential": 0, "random": 1}
 REPRESENTATIONS = ("auto", "mattis", "coupling", "real")
 KIND = {"mattis": 0, "real": 1, "coupling": 2}
 OBSERVABLES = ("energy", "m", "abs_m", "mag", "abs_mag", "q", "abs_q", "q2")
+MAX_BLOCKS = 2 ** 16        # stored blocks per observable (exact series up to this many sweeps)
+MIN_BLOCKS = 256
+CHUNK_TERMS = 2e8           # pattern terms per chunk (about 0.2-0.5 s): Ctrl-C is answered
+                            # after the running chunk
 
 
 def geometric_ladder(T_min, T_max, n):
@@ -73,13 +79,13 @@ class SamplerState:
     swap_att: np.ndarray
     rt: np.ndarray           # (G, R) round trips
     sweeps_done: int = 0
-    series: dict = field(default_factory=lambda: {k: [] for k in ("E", "m", "mag", "q", "m_all")})
+    streams: dict = field(default_factory=dict)   # name -> BlockSeries (see mc/stream.py)
     switched: str = ""
 
     def reset_statistics(self):
         """Forget recorded series and counters but keep configurations and RNG state
         (e.g. to continue a chain at a new temperature: heating/cooling protocols)."""
-        self.series = {k: [] for k in ("E", "m", "mag", "q", "m_all")}
+        self.streams = {}
         for a in (self.acc, self.swap_acc, self.swap_att, self.rt):
             a[...] = 0
         self.sweeps_done = 0
@@ -93,9 +99,12 @@ class SamplerState:
             out[g] = self.sig[g][self.slot[g]]
         return out
 
-    def concatenated(self, key):
-        s = self.series[key]
-        return np.concatenate(s, axis=1) if s else None
+    def record(self, chunk, capacity):
+        """Stream one chunk of measurements ({name: (G, n, ...)}) into bounded storage."""
+        for k, v in chunk.items():
+            if k not in self.streams:
+                self.streams[k] = BlockSeries(capacity)
+            self.streams[k].push(v)
 
 
 class MCResult(AttrDict):
@@ -206,6 +215,8 @@ class Sampler:
             if m.form == "coupling":
                 a.update(J=m.J, scale=float(m.scale))
             else:
+                check_alloc(8 * m.N * m.N, f"the coupling matrix (N={m.N})",
+                            "use representation='mattis'")
                 xi = m.patterns.astype(np.float64)
                 J = xi @ xi.T
                 np.fill_diagonal(J, 0.0)
@@ -242,6 +253,7 @@ class Sampler:
         m = self.model
         G, R, L = self.chains, self.replicas, self.n_temps
         C = R * L
+        self._check_state_memory(G, C)
         ss = np.random.SeedSequence(seed)
         s_init, s_chain = ss.spawn(2)
         gen = np.random.default_rng(s_init)
@@ -268,6 +280,37 @@ class Sampler:
     def energies(self, st):
         """Recomputed (NumPy, from the spins) total energies, shape (G, C)."""
         return self.model.energy(st.sig)
+
+    # ---- memory and chunking ------------------------------------------------------------
+    def _max_chunk(self, st):
+        """Sweeps per chunk such that one chunk costs about CHUNK_TERMS pattern terms per group
+        (a deterministic bound from the sizes, never from timings: results depend only on the
+        seed)."""
+        m = self.model
+        G, C, N = st.sig.shape
+        per_site = {KIND["mattis"]: m.K, KIND["real"]: m.K * (m.P + 1) ** 2,
+                    KIND["coupling"]: N}[st.kind] + 20
+        return max(1, int(CHUNK_TERMS // (N * C * per_site)))
+
+    def _stream_capacity(self, st):
+        """Blocks per observable: MAX_BLOCKS, fewer if the streams would exceed a quarter of
+        the memory budget (at least MIN_BLOCKS, else the run is refused)."""
+        G, R, L = st.slot.shape
+        T = max(self._track().shape[1], 1)
+        per_block = 3 * 8 * G * (R * L * (5 + T) + 3 * L)
+        cap = min(MAX_BLOCKS, memory_budget() // 4 // per_block)
+        cap = max(cap - cap % 2, MIN_BLOCKS)
+        check_alloc(4 * cap * per_block, f"the measurement record of {G} chain group(s) x {R * L} "
+                    "copies", "use fewer chains, replicas or temperatures")
+        return cap
+
+    def _check_state_memory(self, G, C):
+        m = self.model
+        kind = self._initial_kind()
+        per_copy = m.N + 8 * {KIND["mattis"]: m.K, KIND["real"]: m.K * (m.P + 1),
+                              KIND["coupling"]: m.N}[kind]
+        check_alloc(G * C * per_copy, f"the state of {G} chain group(s) x {C} copies (N={m.N})",
+                    "use fewer chains, replicas or temperatures")
 
     # ---- running ----------------------------------------------------------------------
     def _chunk(self, st, g, n, out):
@@ -328,34 +371,44 @@ class Sampler:
         G, R, L = st.slot.shape
         T = self._track().shape[1]
         if chunk is None:
-            chunk = max(1, min(sweeps, max(sweeps // 50, 1), 2000))
+            chunk = max(1, min(sweeps, max(sweeps // 50, 1), 2000, self._max_chunk(st)))
+        per_sweep = 8 * G * (R * L * (3 + max(T, 1)) + L)
+        check_alloc(chunk * per_sweep, f"the measurements of one chunk of {chunk} sweeps",
+                    "use fewer chains or temperatures")
+        capacity = self._stream_capacity(st)
         workers = self.workers or min(G, os.cpu_count() or 1)
         bar = progress_bar(total=sweeps, unit="sweep", leave=False,
                            show=None if progress else False)
         t_start = time.perf_counter()
         interrupted = False
         done = 0
+        futs = []
         with ThreadPoolExecutor(max_workers=workers) as ex:
             while done < sweeps and not interrupted:
-                n = min(chunk, sweeps - done)
-                out = (np.zeros((G, n, R, L)), np.zeros((G, n, R, L, max(T, 1))),
-                       np.zeros((G, n, R, L)), np.zeros((G, n, L)))
-                futs = [ex.submit(self._chunk, st, g, n, out) for g in range(G)]
-                interrupted = self._wait(futs)
-                st.series["E"].append(out[0])
-                st.series["m"].append(out[1][..., 0] if T else np.full(out[0].shape, np.nan))
-                st.series["m_all"].append(out[1])
-                st.series["mag"].append(out[2])
-                st.series["q"].append(out[3])
-                st.sweeps_done += n
-                done += n
-                bar.update(n)
-                if st.kind in (KIND["real"],) or (st.kind == KIND["coupling"] and
-                                                  self.model.form == "coupling"):
-                    self._refresh(st, st.kind)       # cancel float drift of the bookkeeping
-                if done < sweeps and st.sweeps_done <= chunk:
-                    self._maybe_switch(st)
+                try:
+                    n = min(chunk, sweeps - done)
+                    out = (np.zeros((G, n, R, L)), np.zeros((G, n, R, L, max(T, 1))),
+                           np.zeros((G, n, R, L)), np.zeros((G, n, L)))
+                    futs = [ex.submit(self._chunk, st, g, n, out) for g in range(G)]
+                    interrupted = self._wait(futs)
+                    M = out[1][..., 0] if T else np.full(out[0].shape, np.nan)
+                    st.record({"E": out[0], "m": M, "abs_m": np.abs(M), "m_all": out[1],
+                               "mag": out[2], "abs_mag": np.abs(out[2]), "q": out[3],
+                               "abs_q": np.abs(out[3]), "q2": out[3] ** 2}, capacity)
+                    st.sweeps_done += n
+                    done += n
+                    bar.update(n)
+                    if st.kind in (KIND["real"],) or (st.kind == KIND["coupling"] and
+                                                      self.model.form == "coupling"):
+                        self._refresh(st, st.kind)       # cancel float drift of the bookkeeping
+                    if done < sweeps and st.sweeps_done <= chunk:
+                        self._maybe_switch(st)
+                except KeyboardInterrupt:    # between chunks: stop with what is recorded
+                    self._wait(futs)
+                    interrupted = True
         bar.close()
+        if "E" not in st.streams:          # interrupted before the first chunk was recorded
+            raise KeyboardInterrupt
         res = self.summarise(st, burn=burn)
         res["interrupted"] = interrupted
         res["seconds"] = round(time.perf_counter() - t_start, 3)
@@ -368,9 +421,12 @@ class Sampler:
 
     # ---- statistics -------------------------------------------------------------------
     def summarise(self, st, burn=None, observables=None):
-        """Means, error bars (Sokal tau_int), acceptance, PT diagnostics from the state."""
+        """Means, error bars (Sokal tau_int; batch means once the record is blocked, see
+        mc/stream.py), acceptance, PT diagnostics from the state."""
         G, R, L = st.slot.shape
-        n = st.sweeps_done
+        if "E" not in st.streams:
+            raise ParameterError("no sweeps recorded yet: run the sampler first")
+        n = st.streams["E"].n
         burn = n // 5 if burn is None else check_int("burn", burn, lo=0)
         if burn >= n:
             raise ParameterError(f"burn={burn} must be smaller than the number of sweeps run ({n})")
@@ -378,30 +434,26 @@ class Sampler:
         for o in obs_names:
             if o not in OBSERVABLES:
                 raise ParameterError(f"unknown observable {o!r}; choose from {', '.join(OBSERVABLES)}")
-        E = st.concatenated("E")[:, burn:]          # (G, n, R, L)
-        M = st.concatenated("m")[:, burn:]
-        MAG = st.concatenated("mag")[:, burn:]
-        Q = st.concatenated("q")[:, burn:]          # (G, n, L)
+        view = {k: v.view(burn) for k, v in st.streams.items()}
+        width, burn = view["E"][3], view["E"][4]
 
-        def chains(x):      # (G, n, R, L) -> per l: (G*R, n)
-            return [np.moveaxis(x[..., l], 2, 1).reshape(G * R, -1) for l in range(L)]
+        def chains(key, l):   # (G, b, R, L[, T]) -> (G*R, b) blocks of temperature l
+            def per(x):
+                x = x[..., l]
+                return x.reshape(G, -1) if x.ndim == 2 else np.moveaxis(x, 2, 1).reshape(G * R, -1)
+            return per(view[key][0]), per(view[key][1])
 
-        raw = {"energy": chains(E), "mag": chains(MAG), "abs_mag": chains(np.abs(MAG))}
-        if self.model.patterns is not None:
-            raw["m"] = chains(M)
-            raw["abs_m"] = chains(np.abs(M))
-        else:               # SK: m is the magnetisation
-            raw["m"] = raw["mag"]
-            raw["abs_m"] = raw["abs_mag"]
+        source = {"energy": "E", "mag": "mag", "abs_mag": "abs_mag", "m": "m", "abs_m": "abs_m"}
+        if self.model.patterns is None:     # SK: m is the magnetisation
+            source.update(m="mag", abs_m="abs_mag")
         if R >= 2:
-            raw["q"] = [Q[..., l] for l in range(L)]
-            raw["abs_q"] = [np.abs(Q[..., l]) for l in range(L)]
-            raw["q2"] = [Q[..., l] ** 2 for l in range(L)]
+            source.update(q="q", abs_q="abs_q", q2="q2")
         obs, taus = {}, {}
         for name in obs_names:
-            if name not in raw:
+            if name not in source:
                 continue
-            ests = [estimate(x) for x in raw[name]]
+            ests = [estimate(*chains(source[name], l)[:1], width=width, sq=chains(source[name], l)[1])
+                    for l in range(L)]
             if L == 1:
                 e = ests[0]
                 obs[name] = dict(mean=e["mean"], err=e["err"], tau_int=e["tau_int"])
@@ -411,8 +463,9 @@ class Sampler:
                                  tau_int=[e["tau_int"] for e in ests])
                 taus[name] = [e["tau_int"] for e in ests]
         N = self.model.N
-        acc = st.acc.sum(axis=(0, 1)) / max(n * N * G * R, 1)
-        eq = [equilibration(E[..., l].transpose(0, 2, 1).reshape(G * R, -1), burn) for l in range(L)]
+        nsw = st.sweeps_done
+        acc = st.acc.sum(axis=(0, 1)) / max(nsw * N * G * R, 1)
+        eq = [equilibration(chains("E", l)[0], burn, width) for l in range(L)]
         Ts = [0.0 if math.isinf(b) else 1.0 / b for b in self.betas]
         res = MCResult(
             model=self.model.name, params=dict(self.model.params),
@@ -423,22 +476,28 @@ class Sampler:
             observables=obs, tau_int=taus,
             acceptance=float(acc[0]) if L == 1 else acc.tolist(),
             equilibration=eq[0] if L == 1 else eq,
+            block_width=width,
         )
         if L > 1:
             att = st.swap_att.sum(axis=(0, 1))
             res["pt"] = dict(betas=list(self.betas),
                              swap_rate=(st.swap_acc.sum(axis=(0, 1)) / np.maximum(att, 1)).tolist(),
                              round_trips=int(st.rt.sum()),
-                             round_trips_per_1000_sweeps=float(1000 * st.rt.sum() / max(n * G * R, 1)))
-        MALL = st.concatenated("m_all")[:, burn:]   # (G, n, R, L, T)
+                             round_trips_per_1000_sweeps=float(1000 * st.rt.sum() / max(nsw * G * R, 1)))
         if self._track().shape[1] > 1:
-            res["tracked_overlaps"] = [
-                [dict((k, v) for k, v in estimate(np.moveaxis(MALL[..., l, t], 2, 1).reshape(G * R, -1)).items()
-                      if k in ("mean", "err", "tau_int")) for t in range(MALL.shape[-1])]
-                for l in range(L)]
+            mb, sb = view["m_all"][0], view["m_all"][1]          # (G, b, R, L, T)
+
+            def tracked(l, t):
+                a = np.moveaxis(mb[..., l, t], 2, 1).reshape(G * R, -1)
+                b = np.moveaxis(sb[..., l, t], 2, 1).reshape(G * R, -1)
+                e = estimate(a, width=width, sq=b)
+                return {k: e[k] for k in ("mean", "err", "tau_int")}
+            res["tracked_overlaps"] = [[tracked(l, t) for t in range(mb.shape[-1])] for l in range(L)]
             if L == 1:
                 res["tracked_overlaps"] = res["tracked_overlaps"][0]
-        res["series"] = dict(E=E, m=M, mag=MAG, q=Q, m_all=MALL)
+        # the kept samples themselves: every sweep while the record fits, else every
+        # ``block_width``-th sweep (a uniformly thinned series, e.g. for histograms)
+        res["series"] = {k: view[k][2] for k in ("E", "m", "mag", "q", "m_all")}
         return res
 
 
