@@ -37,7 +37,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, check_range
 from ..core.quadrature import expect, hermite, log_cosh, normal_nodes, sech2
 from ..core.result import make_result
 from ..core.typed import Threshold, make_capacity
@@ -116,7 +116,8 @@ class _Learning(TheoryModel):
         super().__init__(
             name=f"dense-hebbian-{self.protocol}", levels=("rs", "1rsb"),
             params=(
-                Param("P", "interaction order, even (P = 2: AGS-type theory)", lo=2, kind="even"),
+                Param("P", "interaction order, even (P = 2: AGS-type theory)", lo=2, hi=170, kind="even",
+                      allowed="even integer in [2, 170] (P! must be a finite double)"),
                 Param("alpha", "load: K = alpha N^(P-1) classes (alpha = 0: low load; "
                       "with --b: K = alpha N^b)", lo=0.0),
                 Param("r", "dataset quality r = E chi in [0, 1]", lo=0.0, hi=1.0),
@@ -171,6 +172,9 @@ class _Learning(TheoryModel):
                                      "(use law=gaussian for real M)")
             d["rho"] = float(L.rho_of(d["r"], d["M"]))
         if d.get("b") is not None:
+            if d.get("N") is None:
+                raise ParameterError("b (sub-saturated load K = alpha N^b) needs N: the load that "
+                                     "enters is alpha N^(b-P+1) (for N -> inf give alpha=0)")
             if d["b"] >= d["P"] - 1:
                 raise ParameterError(f"b={d['b']} must be < P-1={d['P'] - 1} (b = P-1 is the default "
                                      "saturated load)")
@@ -182,8 +186,6 @@ class _Learning(TheoryModel):
         """Load entering the saturated-load equations: alpha N^(b-P+1) with b, else alpha."""
         if d.get("b") is None:
             return d["alpha"]
-        if d.get("N") is None:
-            return 0.0 * d["alpha"]  # thermodynamic limit of a sub-saturated load
         return d["alpha"] * d["N"] ** (d["b"] - (d["P"] - 1))
 
     def nu(self, d):
@@ -199,9 +201,14 @@ class _Learning(TheoryModel):
         return [(1.0, 1.0), ((1 - r * r) / (1 + (M - 1) * r * r), M - 1.0)]
 
     def law_of(self, d):
-        if d["law"] == "gaussian":
-            return L.GaussianLaw(d["rho"])
-        return L.BinomialLaw(d["r"], d["M"])
+        return L.law_for(d["law"], d.get("r"), d.get("M"), d["rho"])
+
+    @staticmethod
+    def law_note(d):
+        """``{'law_used': 'gaussian', 'law_note': ...}`` when the binomial law runs in its CLT
+        form (M > laws.M_CLT), else ``{}``."""
+        note = L.clt_note(d["law"], d.get("M"))
+        return {"law_used": "gaussian", "law_note": note} if note else {}
 
     # ---- core: one parameter point, all branches ------------------------------------------
     def _ctx(self, d):
@@ -484,7 +491,7 @@ class _Learning(TheoryModel):
     def point_result(self, level, branch, d, row):
         params = {k: v for k, v in d.items() if v is not None}
         extra = dict(alpha_eff=row["alpha_eff"], noise_factor=row["noise_factor"], rho=row["rho"],
-                     convention=self.convention)
+                     convention=self.convention, **self.law_note(d))
         if level == "1rsb":
             ops = {k: row[k] for k in ("m", "n", "q0", "q1", "x", "q")}
             return make_result(self.name, level, params, ops, row["free_energy"], row["energy"],
@@ -523,10 +530,6 @@ class _Learning(TheoryModel):
         P = d["P"]
         scale = 1.0
         if d.get("b") is not None:
-            if d.get("N") is None:
-                return make_capacity(self.name, level, d, {"m": np.nan, "n": np.nan}, np.nan, np.nan, np.nan,
-                                   True, 0.0, 0, message="sub-saturated load without N: alpha_c = inf "
-                                   "(the cross-talk vanishes as N -> inf)", alpha_c=math.inf)
             scale = d["N"] ** (d["b"] - (P - 1))
         law = self.law_of(d)
         if P >= 3:
@@ -538,14 +541,15 @@ class _Learning(TheoryModel):
             m = float(law.Gm(np.array([[xs]]))[0, 0])
             return make_capacity(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
                                branch="retrieval", message="RS T = 0 retrieval spinodal (closed form)",
-                               alpha_c=ac, tau_c=tau, noise_factor=nu)
+                               alpha_c=ac, tau_c=tau, noise_factor=nu, **self.law_note(d))
         ac, ys = alpha_c_p2(law, self.spectrum(d))
         ac, ys = float(ac[0]), float(ys[0])
         n = float(law.G(np.array([[ys]]))[0, 0])
         m = float(law.Gm(np.array([[ys]]))[0, 0])
         return make_capacity(self.name, level, d, {"m": m, "n": n, "q": 1.0}, np.nan, np.nan, 0.0, True, 0.0, 0,
                            branch="retrieval", message="RS T = 0 retrieval spinodal of the AGS-type "
-                           "P = 2 theory: alpha_c = max_y G(y)^2 / (2 y^2 rr(y))", alpha_c=ac / scale)
+                           "P = 2 theory: alpha_c = max_y G(y)^2 / (2 y^2 rr(y))", alpha_c=ac / scale,
+                           **self.law_note(d))
 
     def _exists(self, d, warm=None):
         """The retrieval row if a retrieval solution exists at d (warm-started), else None.
@@ -579,6 +583,7 @@ class _Learning(TheoryModel):
         no-retrieval window; small-M example retrieval of the unsupervised model does not
         count). Returns a :class:`~statmech_nn.core.typed.Threshold` with M_c (inf: no learning even as M -> inf; 1: retrieval at
         every M), m and n at M_c, and ``sharp`` (False when m grows smoothly)."""
+        M_max = check_range("M_max", M_max, lo=1.0)
         base = dict(P=P, alpha=alpha, r=r, law=law, T=T, b=b, N=N)
         base = {k: v for k, v in base.items() if v is not None}
         d0 = self.check_params(dict(base, M=1))
@@ -621,9 +626,12 @@ class _Learning(TheoryModel):
                 else:
                     lo = mid
         res = self.solve(**dict(base, M=hi), branch="retrieval")
+        clt = (f"; M > {L.M_CLT:g} was searched with the CLT form of the binomial law "
+               "(error O(1/M))") if L.clt_note(law, M_max) else ""
         return Threshold(M_c=float(hi), sharp=True, m=res.order_parameters["m"], n=res.order_parameters["n"],
                     rho_c=float(L.rho_of(r, hi)), converged=bool(res.converged),
-                    message="smallest M with an archetype-retrieval solution for all larger M")
+                    message="smallest M with an archetype-retrieval solution for all larger M" + clt,
+                    **self.law_note(dict(law=law, M=hi)))
 
 
 def tau_c(P, law, xgrid=None):
