@@ -57,3 +57,46 @@ def test_cache_clear_keeps_files_it_did_not_write(tmp_path, cli):
     assert (d / "figures" / k2 / "notes.txt").exists()
     assert not list((d / "sweeps").glob("[0-9a-f]*.nc"))
     assert json.loads(cli("cache", "clear", "--json")[1])["removed"] == 0
+
+
+# ---- defect 3: a SIGKILLed sweep left its workers (and the resource tracker) running --------
+def _session(sid):
+    import psutil
+    out = []
+    for p in psutil.process_iter():
+        try:
+            if os.getsid(p.pid) == sid and p.status() != psutil.STATUS_ZOMBIE:  # zombies are dead
+                out.append(p)
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            continue
+    return out
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_sigkilled_sweep_leaves_no_processes(tmp_path, executor):
+    psutil = pytest.importorskip("psutil")
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    cmd = [sys.executable, "-m", "statmech_nn", "phase-diagram", "hopfield", "--alpha",
+           "0.01:0.16:200", "--T", "0.05:1.2:200", "--out", str(tmp_path / "pd.nc"),
+           "--executor", executor, "--workers", "2", "--no-cache", "--quiet"]
+    env = dict(os.environ, STATMECH_NN_CACHE=str(tmp_path / "cache"))
+    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)     # the session id is p.pid
+    try:
+        t0 = time.monotonic()
+        while len(psutil.Process(p.pid).children(recursive=True)) < 2:   # workers are up
+            assert p.poll() is None and time.monotonic() - t0 < 60, p.communicate()
+            time.sleep(0.2)
+        time.sleep(0.5)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        t1 = time.monotonic()
+        while _session(p.pid) and time.monotonic() - t1 < 5:
+            time.sleep(0.1)
+        left = [(q.pid, q.name()) for q in _session(p.pid)]
+        assert not left, left
+        p.communicate(timeout=5)        # nobody holds the pipes: a reader sees EOF
+    finally:
+        for q in _session(p.pid):
+            q.kill()

@@ -11,6 +11,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import threading
+import time
 import warnings
 
 from ..core.errors import ParameterError
@@ -50,6 +51,28 @@ def _noop(_=None):
     return os.getpid()
 
 
+PARENT_POLL = 0.2   # seconds between a worker's checks that its parent is alive
+
+
+def watch_parent(parent, interval=PARENT_POLL):
+    """In a worker process: exit as soon as the parent process ``parent`` (a pid) is gone.
+
+    A SIGKILLed parent cannot shut its workers down, and orphaned workers would keep running
+    (and keep the caller's stdout/stderr pipes open). The worker is re-parented when its
+    parent dies, so ``os.getppid()`` changes; a daemon thread polls it and ends the process.
+    The pid is passed in, because the parent may already be dead when this runs. (Linux's
+    PR_SET_PDEATHSIG is not used: it fires when the parent *thread* that started the worker
+    exits, which a pool created in a short-lived thread would do.)"""
+    def poll():
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=poll, name="statmech-nn-parent-watch", daemon=True).start()
+    return os.getpid()
+
+
 class SerialExecutor:
     name = "serial"
     workers = 1
@@ -86,7 +109,8 @@ class ProcessExecutor(SerialExecutor):
 
     def _start(self):
         with worker_environment():
-            self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+            self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                               initializer=watch_parent, initargs=(os.getpid(),))
             # all workers are launched at the first submit (spawn context): do it now,
             # while the worker environment is in place
             try:
@@ -147,8 +171,11 @@ class DaskExecutor:
             self._own.append(self.client)
         else:
             n = int(workers or available_cores())
+            # the workers are children of this process and end when it dies (dask_preload.py)
+            env = dict(WORKER_ENV, STATMECH_NN_PARENT_PID=str(os.getpid()))
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, env=dict(WORKER_ENV))
+                                               dashboard_address=None, env=env,
+                                               preload=["statmech_nn.sweep.dask_preload"])
             self.client = distributed.Client(cluster, set_as_default=False)
             self._own += [self.client, cluster]
         try:
