@@ -178,17 +178,28 @@ class PerceptronStorage(TheoryModel):
         qh = np.where(a > 0, -2 * a * GE[1], 0.0) if weights == "binary" else q / (1 - q) ** 2
         s = self.entropy_at(qc, a, k, weights, GE=GE)
         s = np.where(a == 0, np.log(2.0) if weights == "binary" else 0.0, s)
+        branch = np.where((s >= 0) | (weights == "spherical"), "solutions", "rs-negative-entropy")
+        conv = np.asarray(r.converged, bool)
+        if weights == "spherical":
+            # at alpha >= alpha_c(kappa) no weight vector stores the patterns: q -> 1 and the
+            # volume vanishes; the clipped iterate q = Q_MAX is not a solution
+            full = a >= spherical_capacity(k)
+            q, s = np.where(full, 1.0, q), np.where(full, -np.inf, s)
+            qh = np.where(full, np.inf, qh)
+            conv, branch = conv & ~full, np.where(full, "above-capacity", branch)
         out = dict(q=q, q_hat=qh, entropy=s, free_energy=np.full_like(q, np.nan),
-                   energy=np.zeros_like(q), converged=r.converged, residual=r.residual,
-                   iterations=r.iterations,
-                   branch=np.where((s >= 0) | (weights == "spherical"), "solutions",
-                                   "rs-negative-entropy"))
+                   energy=np.zeros_like(q), converged=conv, residual=r.residual,
+                   iterations=r.iterations, branch=branch)
         return {kk: np.reshape(v, shape) for kk, v in out.items()}
 
     def point_result(self, level, branch, p, o):
         s = float(o["entropy"])
         msg = "" if (s >= 0 or p["weights"] == "spherical") else ("RS entropy is negative: alpha is above the capacity, the RS "
                                  "solution is unphysical")
+        if str(o["branch"]) == "above-capacity":
+            msg = (f"alpha={p['alpha']:g} is at or above the spherical capacity alpha_c(kappa="
+                   f"{p['kappa']:g}) = {float(spherical_capacity(p['kappa'])):.10g}: no weight vector "
+                   "stores the patterns (q -> 1, entropy -> -inf)")
         return make_result(self.name, level, p, {"q": o["q"], "q_hat": o["q_hat"]},
                            free_energy=np.nan, energy=0.0, entropy=s, converged=bool(o["converged"]),
                            residual=float(o["residual"]), iterations=int(o["iterations"]),
