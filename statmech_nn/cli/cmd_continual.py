@@ -11,7 +11,7 @@ Examples::
 import numpy as np
 
 from .commands import add_command
-from .common import print_json
+from .common import output_path, print_json
 
 # settings per stream: (full, quick); sizes are the network's hidden layers
 PRESETS = {
@@ -27,11 +27,15 @@ PRESETS = {
 
 
 def _hidden(text):
+    from ..core.errors import ParameterError
     try:
-        return tuple(int(h) for h in text.split(",") if h.strip())
+        sizes = tuple(int(h) for h in text.split(","))
     except ValueError:
-        from ..core.errors import ParameterError
-        raise ParameterError(f"--hidden must be comma-separated integers, got {text!r}") from None
+        sizes = ()
+    if not sizes:
+        raise ParameterError(f"--hidden must be comma-separated integers (one per hidden layer, "
+                             f"e.g. 512,512), got {text!r}")
+    return sizes
 
 
 def _run(args):
@@ -44,7 +48,8 @@ def _run(args):
         skw["n_train"] = args.n_train
     if args.tasks in ("synthetic", "permuted-digits") and args.data_dir is not None:
         raise ParameterError(f"--data-dir is not used by --tasks {args.tasks}")
-    opts = dict(hidden=_hidden(args.hidden) if args.hidden else preset["hidden"],
+    out = output_path(args.out)
+    opts = dict(hidden=_hidden(args.hidden) if args.hidden is not None else preset["hidden"],
                 epochs=args.epochs if args.epochs is not None else preset["epochs"])
     if "batch_size" in preset:
         opts["batch_size"] = preset["batch_size"]
@@ -75,15 +80,15 @@ def _run(args):
                          data_dir=args.data_dir, **skw)
     res = run_continual(stream, args.method, seed=args.seed,
                         progress=not args.quiet, **opts)
-    if args.out:
-        save_netcdf(res.to_dataset(), args.out)
+    if out is not None:
+        save_netcdf(res.to_dataset(), out)
     d = res.to_dict()
-    if args.out:
-        d["out"] = str(args.out)
+    if out is not None:
+        d["out"] = str(out)
     if args.json:
         print_json(d)
     else:
-        print(_text(res, args.out))
+        print(_text(res, out))
     return 0
 
 

@@ -1,9 +1,10 @@
 """``mc`` (one Monte Carlo run) and ``compare`` (theory vs MC along T or the load)."""
+import math
 import sys
 
 from ..core.errors import ParameterError
 from .commands import add_command
-from .common import print_json
+from .common import output_path, print_json
 
 MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss", "perceptron-teacher", "perceptron-storage",
           "dense-hebbian-supervised", "dense-hebbian-unsupervised")
@@ -11,9 +12,13 @@ MODELS = ("hopfield", "dense-hebbian", "sk", "curie-weiss", "perceptron-teacher"
 
 def _floats(text, name):
     try:
-        return [float(x) for x in str(text).replace(",", " ").split()]
+        vals = [float(x) for x in str(text).replace(",", " ").split()]
     except ValueError:
         raise ParameterError(f"{name} must be a comma-separated list of numbers, got {text!r}") from None
+    if not vals or not all(math.isfinite(v) for v in vals):
+        raise ParameterError(f"{name} must be a non-empty comma-separated list of finite numbers, "
+                             f"got {text!r}")
+    return vals
 
 
 def _common(p):
@@ -154,6 +159,7 @@ def _run_compare(args):
             raise ParameterError(f"{args.model} needs --alpha or --K")
     sizes = [int(x) for x in _floats(args.sizes, "--sizes")] if args.sizes else [args.N or 100]
     levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
+    fig_path = output_path(args.out, default_suffix=".png")
 
     def prog(N, x, o):
         if not args.quiet:
@@ -166,18 +172,18 @@ def _run_compare(args):
                  progress=prog,
                  **({"kappa": args.kappa, "inputs": args.inputs} if args.model.startswith("perceptron")
                     else {"M": args.M, "r": args.r} if "supervised" in args.model else {}))
-    plot(data, args.out, title=f"{args.model}: theory vs MC")
+    plot(data, fig_path, title=f"{args.model}: theory vs MC")
     for n in data["notes"]:
         print(f"statmech-nn: note: {n}", file=sys.stderr)
     out = dict(model=args.model, observable=data["observable"], x=xname, xs=list(data["xs"]),
                mc={str(N): {"mean": list(m), "err": list(e)} for N, (m, e) in data["mc"].items()},
                theory_x=list(data["theory_x"]),
                theory={k: list(vals) for k, vals in data["theory"].items()},
-               notes=data["notes"], figure=str(args.out))
+               notes=data["notes"], figure=str(fig_path))
     if args.json:
         print_json(out)
     else:
-        print(f"figure: {args.out}")
+        print(f"figure: {fig_path}")
         for N, (m, e) in data["mc"].items():
             for x, a, b in zip(data["xs"], m, e):
                 print(f"  N={N} {xname}={x:.4g}  {data['observable']} = {a:.5g} +- {b:.2g}")

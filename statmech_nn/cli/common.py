@@ -1,7 +1,8 @@
 """Helpers shared by command modules: model options from Param specs, output."""
 import json
-import sys
+import warnings
 
+from ..core.errors import NotConvergedWarning
 from ..core.result import jsonable
 from ..theory.base import TEMPERATURE_HELP
 
@@ -50,8 +51,9 @@ def emit(result, as_json, text=None):
     else:
         print(text if text is not None else _pretty(d))
     if isinstance(d, dict) and d.get("converged") is False:
-        print("statmech-nn: warning: not converged (residual "
-              f"{d.get('residual')}); see the 'converged' field", file=sys.stderr)
+        # a warning, not a print: main() shows all warnings of a run as one line
+        warnings.warn(f"not converged (residual {d.get('residual')}); see the 'converged' field"
+                      + (f": {d['message']}" if d.get("message") else ""), NotConvergedWarning)
         return 1
     return 0
 
@@ -65,3 +67,22 @@ def _pretty(d, indent=0):
         else:
             lines.append(" " * indent + f"{k}: {v}")
     return "\n".join(lines)
+
+
+def output_path(text, option="--out", default_suffix=None):
+    """The path an ``--out`` option names: refused when empty or an existing directory; a
+    name without a suffix gets ``default_suffix`` (the file that is really written, e.g.
+    ``.png`` for a figure, so that the path printed is the path on disk)."""
+    from pathlib import Path
+
+    from ..core.errors import ParameterError
+    if text is None:
+        return None
+    if not str(text).strip():
+        raise ParameterError(f"{option} '' is empty; give a file path")
+    p = Path(text)
+    if p.is_dir():
+        raise ParameterError(f"{option} {text} is a directory; give a file path inside it")
+    if default_suffix and not p.suffix:
+        p = p.with_name(p.name + default_suffix)
+    return p

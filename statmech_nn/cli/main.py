@@ -1,8 +1,10 @@
 """Entry point: builds the parser from the command modules and maps errors to exit codes.
 
-Exit codes: 0 success; 1 a computation finished but did not converge (the JSON
-is still printed, with ``converged: false``); 2 bad input (one line on stderr,
-no traceback); 130 interrupted.
+Exit codes (the contract, also in the README): 0 success; 1 a computation finished but did
+not converge (the JSON is still printed, with ``converged: false``); 2 bad input, nothing
+computed or written (one line on stderr, no traceback); 130 interrupted. Warnings (numpy's, a
+solver's) are collected and shown as at most one ``statmech-nn: warning:`` line, and not at
+all on exit 2. Anything else is a bug: the traceback is printed and the exit code is 3.
 
 To add a command: write a module with ``register(subparsers)`` that adds a
 subparser with ``commands.add_command`` and sets ``func(args) -> int``,
@@ -11,6 +13,8 @@ and list it in ``commands.COMMANDS``.
 import argparse
 import importlib
 import sys
+import traceback
+import warnings
 
 from .commands import COMMANDS
 
@@ -51,21 +55,58 @@ def _command_in(argv):
     return next((a for a in argv if not a.startswith("-")), "")
 
 
-def main(argv=None):
+def _one_line(exc):
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    return msg if msg.startswith("statmech-nn") else f"statmech-nn: error: {msg}"
+
+
+def _run(argv):
     from ..core.errors import ParameterError
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         args = build_parser(_command_in(argv)).parse_args(argv)
         return int(args.func(args) or 0)
-    except (CLIError, ParameterError, ValueError, OSError) as exc:  # OSError: e.g. an unwritable --out
-        msg = str(exc).replace("\n", " ")
-        if not msg.startswith("statmech-nn"):
-            msg = f"statmech-nn: error: {msg}"
-        print(msg, file=sys.stderr)
+    # ParameterError includes NotAvailableError (``capacity sk``); OSError: e.g. an
+    # unwritable --out; MemoryError: an allocation beyond what the machine has
+    except (CLIError, ParameterError, ValueError, OSError) as exc:
+        print(_one_line(exc), file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        print(_one_line(f"out of memory ({exc or 'allocation failed'}): reduce the problem size"),
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("statmech-nn: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - a bug: keep the traceback for the report
+        traceback.print_exc()
+        print("statmech-nn: internal error (a bug; please report it with the traceback above)",
+              file=sys.stderr)
+        return 3
+
+
+def _warning_line(caught):
+    """At most one line for the warnings of a run: the last not-converged one if any (the
+    command's own summary of its result), else the first, and how many other distinct warnings
+    there were."""
+    from ..core.errors import NotConvergedWarning
+    msgs = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    if not msgs:
+        return None
+    first = next((" ".join(str(w.message).split()) for w in reversed(caught)
+                  if issubclass(w.category, NotConvergedWarning)), msgs[0])
+    more = len(msgs) - 1
+    return f"statmech-nn: warning: {first}" + (f" (and {more} other warning(s))" if more else "")
+
+
+def main(argv=None):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rc = _run(argv)
+    line = _warning_line(caught) if rc != 2 else None
+    if line:
+        print(line, file=sys.stderr)
+    return rc
 
 
 if __name__ == "__main__":

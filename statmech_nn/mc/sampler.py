@@ -174,6 +174,7 @@ class Sampler:
             if s0.shape != (m.N,) or not np.all(np.isin(s0, (-1, 1))):
                 raise ParameterError(f"init must be 'random', 'pattern' or a +-1 array of length N={m.N}")
         object.__setattr__(self, "_cache", {})
+        self._check_state_memory(self.chains, self.replicas * len(self.betas))
 
     # ---- representation ---------------------------------------------------------------
     @property
@@ -253,7 +254,6 @@ class Sampler:
         m = self.model
         G, R, L = self.chains, self.replicas, self.n_temps
         C = R * L
-        self._check_state_memory(G, C)
         ss = np.random.SeedSequence(seed)
         s_init, s_chain = ss.spawn(2)
         gen = np.random.default_rng(s_init)
@@ -305,12 +305,16 @@ class Sampler:
         return cap
 
     def _check_state_memory(self, G, C):
+        """State (spins + bookkeeping) and the smallest measurement record, before anything is
+        allocated."""
         m = self.model
         kind = self._initial_kind()
         per_copy = m.N + 8 * {KIND["mattis"]: m.K, KIND["real"]: m.K * (m.P + 1),
                               KIND["coupling"]: m.N}[kind]
-        check_alloc(G * C * per_copy, f"the state of {G} chain group(s) x {C} copies (N={m.N})",
-                    "use fewer chains, replicas or temperatures")
+        T = max(self._track().shape[1], 1)
+        record = MIN_BLOCKS * 3 * 8 * G * (C * (5 + T) + 3 * len(self.betas))
+        check_alloc(G * C * per_copy + record, f"{G} chain group(s) x {C} copies (N={m.N}): "
+                    "their state and measurement record", "use fewer chains, replicas or temperatures")
 
     # ---- running ----------------------------------------------------------------------
     def _chunk(self, st, g, n, out):

@@ -98,13 +98,24 @@ def nishimori_qhat(q):
     return math.exp(optimize.brentq(f, -60.0, 60.0, xtol=1e-15, rtol=1e-15, maxiter=500))
 
 
+def _path(alpha, a_lin=10.0, ratio=1.05):
+    """Continuation loads from 0.5 to alpha: steps of 0.1 up to ``a_lin``, then geometric
+    (a generator: the number of steps grows like log alpha, not alpha)."""
+    top = min(alpha, a_lin)
+    yield from np.linspace(0.5, top, int(math.ceil((top - 0.5) / 0.1)) + 1)
+    a = top
+    while a < alpha:
+        a = min(a * ratio, alpha)
+        yield a
+
+
 @dataclass
 class PerceptronTeacher(TheoryModel):
     """Teacher-student Gibbs learning, binary teacher and student (errors-counting energy)."""
     name: str = "perceptron-teacher"
     levels: tuple = ("rs",)
     params: tuple = field(default_factory=lambda: (
-        Param("alpha", "load P/N (alpha = 0: no data)", lo=0.0, allowed="[0, inf)"),
+        Param("alpha", "load P/N (alpha = 0: no data)", lo=0.0, hi=1e6, allowed="[0, 1e6]"),
     ))
     convention: str = "E = number of training errors; Phi per weight; eps = arccos(R)/pi"
     methods: tuple = ("saddle", "state-evolution")
@@ -146,7 +157,7 @@ class PerceptronTeacher(TheoryModel):
             x0 = np.asarray(start, float).reshape(2, 1)
         path = [alpha]
         if isinstance(start, str) and alpha > 0.5:
-            path = list(np.linspace(0.5, alpha, int(math.ceil((alpha - 0.5) / 0.1)) + 1))
+            path = _path(alpha)
             x0 = np.array([[0.1], [0.15]])
         for a in path:  # continuation along alpha keeps the poor branch up to its spinodal
             r = solve_fixed_point(self._F, x0, {"alpha": np.array([a]), "beta": np.array([beta])},

@@ -1,11 +1,13 @@
 """The sweep driver: blocks -> executor -> persistence -> Dataset."""
 import hashlib
 import json
+import math
 import time
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
+from ..core.budget import check_alloc
 from ..core.errors import ParameterError
 from ..core.progress import progress_bar
 from . import cache as _cache
@@ -15,6 +17,24 @@ from .tasks import Block, PointTask, TheoryTask, run_block
 
 MAX_BLOCK_POINTS = 4096   # auto layout: at most this many points per block ...
 MIN_BLOCKS = 16           # ... and at least this many blocks when the grid allows
+
+
+BYTES_PER_POINT = 256     # result variables, the done mask and the dataset built at the end
+
+
+def _check_out(out):
+    """``out`` is None or a usable path: not empty, not an existing directory (a zarr store
+    excepted, which is one)."""
+    if out is None:
+        return None
+    from pathlib import Path
+    text = str(out)
+    if not text.strip():
+        raise ParameterError("out='' is empty; give an output file path (e.g. diagram.nc)")
+    if Path(text).is_dir() and Path(text).suffix != ".zarr":
+        raise ParameterError(f"out={text!r} is a directory; give an output file path inside it "
+                             "(e.g. diagram.nc)")
+    return out
 
 
 def auto_block_points(shape):
@@ -67,7 +87,10 @@ class Sweep:
         if workers is not None and (not float(workers).is_integer() or int(workers) < 1):
             raise ParameterError(f"workers={workers!r} must be an integer >= 1")
         self.shape = tuple(len(v) for v in dims.values())
-        self.out, self.cache = out, bool(cache)
+        npts = math.prod(self.shape)
+        check_alloc(npts * BYTES_PER_POINT, f"a grid of {npts:,} points",
+                    "use fewer points per axis, or split the sweep")
+        self.out, self.cache = _check_out(out), bool(cache)
         self.executor_args = dict(executor=executor, workers=workers, scheduler=scheduler, client=client)
         self.quiet, self.progress = quiet, progress
         self.flush_seconds = float(flush_seconds)

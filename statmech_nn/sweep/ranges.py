@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..core.budget import check_alloc
 from ..core.errors import ParameterError
 
 
@@ -21,10 +22,15 @@ def _num(name, text, s):
 def parse_range(name, text):
     """``'0.01:0.16:40'`` -> ``np.linspace(0.01, 0.16, 40)``; ``'0.5'`` -> ``0.5`` (a
     fixed parameter, not an axis); ``'0.1,0.2,0.4'`` -> that array."""
+    if isinstance(text, (bool, np.bool_)):
+        raise ParameterError(f"{name}={text!r} is not a number")
     if isinstance(text, (int, float, np.number)):
-        return float(text)
+        return _num(name, text, text)
     if isinstance(text, (list, tuple, np.ndarray)):
-        return np.asarray([_num(name, text, v) for v in text], float)
+        vals = np.asarray([_num(name, text, v) for v in np.ravel(text)], float)
+        if vals.size == 0:
+            raise ParameterError(f"{name} is an empty list")
+        return _distinct(name, text, vals)
     text = str(text).strip()
     if ":" in text:
         parts = text.split(":")
@@ -41,10 +47,26 @@ def parse_range(name, text):
         if count == 1 and start != stop:
             raise ParameterError(f"{name}={text!r}: a count of 1 needs start == stop "
                                  f"(or give a single value)")
+        if count > 1 and start == stop:
+            raise ParameterError(f"{name}={text!r}: start == stop would repeat one value "
+                                 f"{count} times; give a single value")
+        check_alloc(count * 8, f"the axis {name}={text!r}", f"use fewer than {count} points")
         return np.linspace(start, stop, count)
     if "," in text:
-        vals = np.asarray([_num(name, text, s) for s in text.split(",") if s.strip()], float)
-        if vals.size == 0:
-            raise ParameterError(f"{name}={text!r} is empty")
-        return vals
+        parts = text.split(",")
+        if any(not p.strip() for p in parts):
+            raise ParameterError(f"{name}={text!r}: empty entry in the list (write a,b,c)")
+        return _distinct(name, text, np.asarray([_num(name, text, p) for p in parts], float))
+    if not text:
+        raise ParameterError(f"{name}='' is empty; give start:stop:count, a value or a list")
     return _num(name, text, text)
+
+
+def _distinct(name, text, vals):
+    """An axis lists each value once (a repeated value would be solved twice and make the
+    dataset's coordinate ambiguous)."""
+    u, counts = np.unique(vals, return_counts=True)
+    if np.any(counts > 1):
+        raise ParameterError(f"{name}={text!r}: the value {u[counts > 1][0]:g} appears more than "
+                             "once; axis values must be distinct")
+    return vals

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.errors import ParameterError, check_choice, check_int, check_range, temperature
+from ..core.errors import (NotAvailableError, ParameterError, check_choice, check_int, check_range,
+                           check_temperature_array, temperature)
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,9 @@ class TheoryModel:
             raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for {self.name}; "
                                  f"known: {', '.join(sorted(known))}")
         if "T" in arrays and "beta" not in arrays:
-            T = np.asarray(arrays.pop("T"), float)
-            if np.any(~(T >= 0)):
-                raise ParameterError("T must be >= 0 everywhere on the grid")
-            with np.errstate(divide="ignore"):
-                arrays["beta"] = np.where(T == 0, np.inf, 1.0 / np.where(T == 0, 1.0, T))
+            arrays["beta"] = check_temperature_array(T=arrays.pop("T"))
+        elif "beta" in arrays:
+            arrays["beta"] = check_temperature_array(beta=arrays["beta"])
         for p in self.params:
             if p.name in arrays:
                 for v in np.unique(np.asarray(arrays[p.name]).ravel()):
@@ -201,7 +200,7 @@ class TheoryModel:
         return out
 
     def capacity(self, level="rs", **params):
-        raise NotImplementedError(f"{self.name} has no capacity")
+        raise NotAvailableError(f"{self.name} has no capacity")
 
     def phase_lines(self, level="rs", **params):
-        raise NotImplementedError(f"{self.name} has no phase lines")
+        raise NotAvailableError(f"{self.name} has no phase lines")

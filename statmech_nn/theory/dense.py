@@ -30,7 +30,8 @@ import numpy as np
 from scipy import special
 from scipy.optimize import brentq, minimize_scalar
 
-from ..core.errors import ParameterError, check_range
+from ..core.errors import (ParameterError, check_int, check_range, check_temperature_array,
+                           shown)
 from ..core.result import make_result
 from ..core.typed import make_capacity
 from ..core.typed import as_lines
@@ -53,19 +54,23 @@ def alpha_from_gamma(gamma, P):
     return np.asarray(gamma, float) * 2.0 / math.factorial(P)
 
 
-def check_P(P):
-    """Even integer P >= 4, with a pointer to ``hopfield`` for P = 2."""
-    try:
-        iv = int(P)
-        if iv != float(P):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ParameterError(f"P must be an even integer >= 4, got {P!r}") from None
+ALPHA_MAX = 1e6    # beyond, the glass free energy ~ sqrt(alpha) swamps the entropy in doubles
+P_MAX = 170        # P! is a finite double up to P = 170 (alpha = gamma 2/P! and K = alpha N^(P-1))
+P_MAX_1RSB = 24    # the 1RSB glass constants need 1 - q1 >> 1e-9; q1 -> 1 fast with P (P = 28 fails)
+
+
+def check_P(P, level="rs"):
+    """Even integer 4 <= P <= P_MAX (P_MAX_1RSB at 1RSB), with a pointer to ``hopfield`` for P = 2."""
+    iv = check_int("P", P, allowed="even integer >= 4")
     if iv == 2:
         raise ParameterError("P=2 is not allowed for dense-hebbian (allowed: even integer P >= 4); "
                              "for pairwise storage use the 'hopfield' model (AGS, alpha_c = 0.138)")
-    if iv < 4 or iv % 2:
-        raise ParameterError(f"P={P!r} is not allowed for dense-hebbian; P must be an even integer >= 4")
+    if iv < 4 or iv % 2 or iv > P_MAX:
+        raise ParameterError(f"P={shown(P)} is not allowed for dense-hebbian; P must be an even "
+                             f"integer in [4, {P_MAX}]")
+    if level == "1rsb" and iv > P_MAX_1RSB:
+        raise ParameterError(f"P={iv} is not available at 1RSB: the 1RSB solver is valid for even "
+                             f"P in [4, {P_MAX_1RSB}] (RS: up to {P_MAX})")
     return iv
 
 
@@ -83,11 +88,12 @@ class DenseHebbian(TheoryModel):
     def __init__(self):
         super().__init__(
             name="dense-hebbian", levels=("rs", "1rsb"), convention=CONVENTION,
-            params=(Param("P", "interaction order (even integer >= 4)", lo=4, kind="even",
-                          allowed="even integer >= 4 (P = 2: use the 'hopfield' model)"),
-                    Param("alpha", "load K / N^(P-1) (>= 0)", lo=0.0, allowed="[0, inf)"),
+            params=(Param("P", "interaction order (even integer >= 4)", lo=4, hi=P_MAX, kind="even",
+                          allowed=f"even integer in [4, {P_MAX}] (P = 2: use the 'hopfield' model)"),
+                    Param("alpha", "load K / N^(P-1) (>= 0)", lo=0.0, hi=ALPHA_MAX,
+                          allowed=f"[0, {ALPHA_MAX:g}]"),
                     Param("gamma", "alternative load of Albanese et al.: gamma = alpha P!/2", lo=0.0,
-                          allowed="[0, inf)")))
+                          allowed="[0, 1e6 P!/2]")))
         self._engines = {}
 
     # ---- validation ---------------------------------------------------------------
@@ -96,14 +102,16 @@ class DenseHebbian(TheoryModel):
             raise ParameterError("give either alpha or gamma (= alpha P!/2), not both")
         if gamma is not None:
             g = np.asarray(gamma, float)
-            if np.any(~(g >= 0)):
-                raise ParameterError(f"gamma={gamma!r} is outside the allowed range [0, inf)")
+            g_max = float(gamma_from_alpha(ALPHA_MAX, P))
+            if np.any(~((g >= 0) & (g <= g_max))):
+                raise ParameterError(f"gamma={shown(gamma)} is outside the allowed range "
+                                     f"[0, {g_max:g}] (alpha = 2 gamma/P! <= {ALPHA_MAX:g})")
             return alpha_from_gamma(g, P)
         if alpha is None:
             raise ParameterError("dense-hebbian needs parameter alpha (load K / N^(P-1), >= 0) or gamma")
         a = np.asarray(alpha, float)
-        if np.any(~(a >= 0)):
-            raise ParameterError(f"alpha={alpha!r} is outside the allowed range [0, inf)")
+        if np.any(~((a >= 0) & (a <= ALPHA_MAX))):
+            raise ParameterError(f"alpha={shown(alpha)} is outside the allowed range [0, {ALPHA_MAX:g}]")
         return a
 
     def check_params(self, params, require=True):
@@ -134,10 +142,10 @@ class DenseHebbian(TheoryModel):
         for v in np.unique(np.asarray(arrays["P"]).ravel()):
             check_P(v)
         self._load(4, arrays.get("alpha"), arrays.get("gamma"))   # validates the load
-        if "T" in arrays and np.any(~(np.asarray(arrays["T"], float) >= 0)):
-            raise ParameterError("T must be >= 0 everywhere on the grid")
-        if "beta" in arrays and np.any(~(np.asarray(arrays["beta"], float) > 0)):
-            raise ParameterError("beta must be > 0 everywhere on the grid")
+        if "T" in arrays:
+            check_temperature_array(T=arrays["T"])
+        if "beta" in arrays:
+            check_temperature_array(beta=arrays["beta"])
         return arrays
 
     def engine(self, P):
@@ -168,18 +176,12 @@ class DenseHebbian(TheoryModel):
         """Vectorised solve over broadcast arrays (P scalar; alpha or gamma; T or beta)."""
         level = self.check_level(level)
         arrays = dict(arrays)
-        P = check_P(arrays.pop("P", None) if arrays.get("P") is not None else None)
+        P = check_P(arrays.pop("P", None) if arrays.get("P") is not None else None, level)
         alpha = self._load(P, arrays.pop("alpha", None), arrays.pop("gamma", None))
         if "T" in arrays and "beta" not in arrays:
-            T = np.asarray(arrays.pop("T"), float)
-            if np.any(~(T >= 0)):
-                raise ParameterError("T must be >= 0 everywhere on the grid")
-            with np.errstate(divide="ignore"):
-                beta = np.where(T == 0, np.inf, 1.0 / np.where(T == 0, 1.0, T))
+            beta = check_temperature_array(T=arrays.pop("T"))
         elif "beta" in arrays:
-            beta = np.asarray(arrays.pop("beta"), float)
-            if np.any(~(beta > 0)):
-                raise ParameterError("beta must be > 0 everywhere on the grid")
+            beta = check_temperature_array(beta=arrays.pop("beta"))
         else:
             raise ParameterError("a temperature is required: give T >= 0 or beta > 0")
         if arrays:
@@ -226,7 +228,7 @@ class DenseHebbian(TheoryModel):
         and ``gamma_c = alpha_c P!/2``."""
         level = self.check_level(level)
         p = self.check_params(params, require=False)
-        P = p["P"]
+        P = check_P(p["P"], level)
         if level == "rs":
             d = rs_capacity(P)
         else:
@@ -271,7 +273,7 @@ class DenseHebbian(TheoryModel):
         (``rsb_retrieval=False`` skips this and returns the m = 0 lines only).
         """
         level = self.check_level(level)
-        P = check_P(P)
+        P = check_P(P, level)
         return as_lines(phase_lines(P, level, n_rays=n_rays, r_points=r_points, b_range=b_range,
                                     rsb_retrieval=rsb_retrieval))
 
@@ -298,7 +300,10 @@ def rs_capacity(P):
     _, e_c = _rs0_scaled(P, r_c)
     e_sg = -math.sqrt(2 * P / math.pi)
     g = lambda r: _rs0_scaled(P, r)[1] - e_sg
-    r_th = brentq(g, r_c, 50.0, xtol=1e-14)
+    hi = 50.0
+    while g(hi) > 0:        # g falls like -r/P: the crossing moves out with P
+        hi *= 2.0
+    r_th = brentq(g, r_c, hi, xtol=1e-14)
     m_th = float(special.erf(r_th / math.sqrt(2 * P)))
     tau_th = P * m_th ** (2 * P - 2) / r_th ** 2
     return {"tau_c": tau_c, "m": m_c, "e_scaled": float(e_c), "tau_th": float(tau_th), "m_th": m_th,

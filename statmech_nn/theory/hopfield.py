@@ -460,8 +460,9 @@ class Hopfield(TheoryModel):
     def __init__(self):
         super().__init__(
             name="hopfield", levels=("rs", "1rsb"),
-            params=(Param("alpha", "load alpha = K/N (patterns per neuron)", lo=0.0,
-                          allowed="[0, inf)"),),
+            params=(Param("alpha", "load alpha = K/N (patterns per neuron)", lo=0.0, hi=1e6,
+                          allowed="[0, 1e6] (beyond, f ~ sqrt(alpha) swamps the entropy in "
+                          "double precision)"),),
             convention=CONVENTION)
 
     # ---------------------------------------------------------------- RS batch
