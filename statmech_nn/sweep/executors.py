@@ -171,11 +171,10 @@ class DaskExecutor:
             self._own.append(self.client)
         else:
             n = int(workers or available_cores())
-            # the workers are children of this process and end when it dies (dask_preload.py)
-            env = dict(WORKER_ENV, STATMECH_NN_PARENT_PID=str(os.getpid()))
+            # the workers end when this process dies: distributed's worker processes exit when
+            # the pipe to their parent closes (tested with a SIGKILLed sweep)
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, env=env,
-                                               preload=["statmech_nn.sweep.dask_preload"])
+                                               dashboard_address=None, env=dict(WORKER_ENV))
             self.client = distributed.Client(cluster, set_as_default=False)
             self._own += [self.client, cluster]
         try:
