@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.budget import check_alloc
 from ..core.errors import ParameterError, check_int, check_range
 from ..data.idx import load_mnist
 
@@ -153,6 +154,9 @@ def synthetic_stream(n_tasks=5, n_in=64, n_classes=4, n_train=2000, n_test=1000,
     n_test = check_int("n_test", n_test, lo=1)
     latent_dim = check_int("latent_dim", latent_dim, lo=1)
     teacher_hidden = check_int("teacher_hidden", teacher_hidden, lo=0)
+    check_alloc(n_tasks * (n_train + n_test) * (4 * n_in + 8 * (latent_dim + n_classes + teacher_hidden + 2)),
+                f"the synthetic stream ({n_tasks} tasks x {n_train + n_test} examples x {n_in} inputs)",
+                "use fewer tasks or examples")
     tasks = []
     d = latent_dim
     for t, ss in enumerate(_seeds(seed, n_tasks)):
@@ -273,6 +277,8 @@ def permuted_digits(n_tasks=5, data_dir=None, seed=0, n_train=None, n_test=None,
         test[rng.choice(idx, k, replace=False)] = True
     xtr, ytr = _subset(x[~test], y[~test], n_train, rng)
     xte, yte = _subset(x[test], y[test], n_test, rng)
+    check_alloc(n_tasks * (xtr.nbytes + xte.nbytes), f"{n_tasks} permuted copies of the digits",
+                "use fewer tasks")
     tasks = []
     for t in range(n_tasks):
         perm = (np.arange(x.shape[1]) if t == 0

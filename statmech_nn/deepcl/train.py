@@ -37,6 +37,7 @@ import time
 
 import numpy as np
 
+from ..core.budget import check_alloc
 from ..core.errors import ParameterError, check_choice, check_int, check_range
 from ..core.progress import progress_bar
 from ..core.result import AttrDict
@@ -161,6 +162,10 @@ def run_continual(stream, method="vcl", seed=0, progress=False, callback=None, *
     sizes = (stream.n_in, *o["hidden"], stream.n_classes)
     T, E = len(stream), o["epochs"]
     K = T * E
+    n_w = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    # parameters, gradients, Adam moments, priors / Fisher sums; per-epoch records
+    check_alloc(8 * (10 * n_w + K * (T + 2) + T * T), f"the network (layers {sizes}) and the "
+                f"records of {K} epochs", "use smaller hidden layers, fewer epochs or fewer tasks")
     if method == "meta":
         net = BinaryNet(sizes, r_init, init_width=o["init_width"])
         opt = AdamMeta(net.params, lr=o["lr"], meta=o["meta"])

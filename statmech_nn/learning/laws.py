@@ -24,9 +24,9 @@ MAX_ATOMS = 801
 
 #: above this M, ``law='binomial'`` is evaluated with the CLT law (:func:`law_for`). The CLT
 #: error is O(1/M) (the third cumulant of xi~ is -2 rho / (M (1+rho)^(3/2))): measured against
-#: the exact (unbinned) binomial law at M = 1e6 it is <= 3e-7 in G, tau_c and m, smaller than the
-#: error of the 801-bin form used between ~1e4 and 1e6 (2e-7 to 2e-5); at M = 4e7 it is 3e-9
-#: (tests/test_learning_laws.py). Without the switch M = 1e15 would need ~1e9 atoms (8 GB each).
+#: the exact (unbinned) binomial law at M = 1e6 it is <= 1.2e-7 in G, Gm and tau_c (rho = 0.1, 1,
+#: 10), smaller than the error of the 801-bin form used between ~1e4 and 1e6 (2.6e-7 to 2.9e-5);
+#: at M = 4e7 it is 3e-9 (tests/test_learning_laws.py). Without the switch M = 1e15 would need ~1e9 atoms (8 GB each).
 M_CLT = 1e6
 
 
@@ -179,7 +179,7 @@ def clt_note(kind, M):
     if kind != "binomial" or not M > M_CLT:
         return ""
     return (f"M = {M:g} > {M_CLT:g}: the binomial law is evaluated in its CLT form "
-            f"(error O(1/M), <= 3e-7 at M = {M_CLT:g})")
+            f"(error O(1/M), <= 1.2e-7 at M = {M_CLT:g})")
 
 
 def law_for(kind, r, M, rho):

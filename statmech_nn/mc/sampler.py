@@ -43,6 +43,7 @@ CHUNK_TERMS = 2e8           # pattern terms per chunk (about 0.2-0.5 s): Ctrl-C 
 def geometric_ladder(T_min, T_max, n):
     """Increasing inverse temperatures 1/T for n temperatures geometric between T_max and T_min."""
     n = check_int("n_temps", n, lo=2)
+    check_alloc(8 * n, f"a ladder of {n} temperatures", "use fewer temperatures")
     if not (0 < T_min < T_max) or not math.isfinite(T_max):
         raise ParameterError(f"ladder needs 0 < T_min < T_max < inf, got T_min={T_min}, T_max={T_max}")
     T = np.geomspace(T_max, T_min, n)

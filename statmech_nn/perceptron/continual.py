@@ -33,12 +33,13 @@ from scipy.interpolate import CubicSpline
 from scipy.special import logsumexp
 
 from ..core.errors import ParameterError
+from ..core.path import load_path
 from ..core.quadrature import kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
 from .common import binary_entropy_t, eps_from_overlap, log_cosh, t_panel, t_rule
-from .field import PerceptronField, _clamp, _hats, check_field_T
+from .field import PerceptronField, _clamp, _even, _hats, check_field_T
 
 N_TABLE = 1201
 
@@ -121,8 +122,8 @@ class Continual(TheoryModel):
     name: str = "continual"
     levels: tuple = ("rs",)
     params: tuple = field(default_factory=lambda: (
-        Param("alpha1", "task-1 load P1/N", lo=0.0, allowed="[0, inf)"),
-        Param("alpha2", "task-2 load P2/N (0: no task-2 data)", lo=0.0, allowed="[0, inf)"),
+        Param("alpha1", "task-1 load P1/N", lo=0.0, hi=1e6, allowed="[0, 1e6]"),
+        Param("alpha2", "task-2 load P2/N (0: no task-2 data)", lo=0.0, hi=1e6, allowed="[0, 1e6]"),
         Param("r0", "teacher-teacher overlap", lo=-1.0, hi=1.0, allowed="[-1, 1]"),
         Param("gamma", "KL weight to the task-1 posterior (1 = Bayesian)", lo=0.0, default=1.0,
               allowed="[0, inf)"),
@@ -159,8 +160,7 @@ class Continual(TheoryModel):
         if init is not None:
             path, x0 = [alpha2], np.asarray(init, float).reshape(3, 1)
         else:
-            n = int(math.ceil(alpha2 / step))
-            path = list(np.linspace(alpha2 / n, alpha2, n)) if n else []
+            path = load_path(alpha2, lambda a: _even(a, step)) if alpha2 > 0 else []
         r = None
         for a in path:
             r = solve_fixed_point(self._map, x0, pp(a), bounds=([0.0, -1.0, 0.0], [1.0, 1.0, 1.0]),
@@ -321,9 +321,8 @@ def continual_chain(alphas, r0, gamma, T, gamma1=0.0, step=0.5):
             return out
 
         x0 = F(np.array([[0.5], [0.0], [0.6]]), {"alpha": np.array([0.0])})
-        n = int(math.ceil(a / step))
         conv, resid = True, 0.0
-        for aa in (np.linspace(a / n, a, n) if n else []):
+        for aa in (load_path(a, lambda b: _even(b, step)) if a > 0 else []):
             r = solve_fixed_point(F, x0, {"alpha": np.array([aa])}, tol=1e-10, maxiter=60,
                                   bounds=([0.0, -1.0, 0.0], [1.0, 1.0, 1.0]))
             conv, resid = bool(r.converged[0]), float(r.residual[0])

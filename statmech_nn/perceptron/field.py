@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ..core.errors import ParameterError
+from ..core.path import load_path
 from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
@@ -135,13 +136,19 @@ def check_field_T(p):
                              "(the Gibbs measure over m needs a finite beta_T)")
 
 
+def _even(a, step):
+    """Evenly spaced loads a/n, ..., a with n = ceil(a / step) (the continuation up to a)."""
+    n = max(1, int(math.ceil(a / step)))
+    return np.linspace(a / n, a, n)
+
+
 @dataclass
 class PerceptronField(TheoryModel):
     """Field-space variational learning of a binary teacher (Gibbs measure over means m)."""
     name: str = "perceptron-field"
     levels: tuple = ("rs",)
     params: tuple = field(default_factory=lambda: (
-        Param("alpha", "load P/N (alpha = 0: no data)", lo=0.0, allowed="[0, inf)"),
+        Param("alpha", "load P/N (alpha = 0: no data)", lo=0.0, hi=1e6, allowed="[0, 1e6]"),
         Param("gamma1", "weight of KL(q_m || uniform) in the objective", lo=0.0, default=0.0,
               allowed="[0, inf)"),
     ))
@@ -164,8 +171,7 @@ class PerceptronField(TheoryModel):
         if init is not None:
             path, x0 = [alpha], np.asarray(init, float).reshape(3, 1)
         else:
-            n = max(1, int(math.ceil(alpha / path_step)))
-            path, x0 = list(np.linspace(alpha / n, alpha, n)), np.array([[0.01], [0.05], [0.34]])
+            path, x0 = load_path(alpha, lambda a: _even(a, path_step)), np.array([[0.01], [0.05], [0.34]])
             if alpha == 0:
                 path = [0.0]
         if alpha == 0:  # no data: the flat measure, solved exactly by one map evaluation

@@ -30,6 +30,7 @@ import numpy as np
 from scipy import optimize
 
 from ..core.errors import ParameterError, beta_from
+from ..core.path import load_path
 from ..core.quadrature import expect, kink_nodes
 from ..core.result import make_result
 from ..core.typed import make_capacity
@@ -98,15 +99,9 @@ def nishimori_qhat(q):
     return math.exp(optimize.brentq(f, -60.0, 60.0, xtol=1e-15, rtol=1e-15, maxiter=500))
 
 
-def _path(alpha, a_lin=10.0, ratio=1.05):
-    """Continuation loads from 0.5 to alpha: steps of 0.1 up to ``a_lin``, then geometric
-    (a generator: the number of steps grows like log alpha, not alpha)."""
-    top = min(alpha, a_lin)
-    yield from np.linspace(0.5, top, int(math.ceil((top - 0.5) / 0.1)) + 1)
-    a = top
-    while a < alpha:
-        a = min(a * ratio, alpha)
-        yield a
+def _path(alpha):
+    """Continuation loads from 0.5 to alpha: steps of 0.1 up to 10, then geometric."""
+    return load_path(alpha, lambda a: np.linspace(0.5, a, int(math.ceil((a - 0.5) / 0.1)) + 1))
 
 
 @dataclass
