@@ -67,7 +67,7 @@ def check_P(P, level="rs"):
                              "for pairwise storage use the 'hopfield' model (AGS, alpha_c = 0.138)")
     if iv < 4 or iv % 2 or iv > P_MAX:
         raise ParameterError(f"P={shown(P)} is not allowed for dense-hebbian; P must be an even "
-                             f"integer in [4, {P_MAX}]")
+                             f"integer >= 4 and <= {P_MAX}")
     if level == "1rsb" and iv > P_MAX_1RSB:
         raise ParameterError(f"P={iv} is not available at 1RSB: the 1RSB solver is valid for even "
                              f"P in [4, {P_MAX_1RSB}] (RS: up to {P_MAX})")
