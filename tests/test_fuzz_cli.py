@@ -246,12 +246,18 @@ MC_OPTS = {
 }
 
 
-@fuzz(30)
-@given(model=st.sampled_from(["hopfield", "dense-hebbian", "sk", "curie-weiss"]), data=st.data())
+MC_BASE = {"hopfield": {"K": "2"}, "dense-hebbian": {"K": "2"}, "sk": {}, "curie-weiss": {},
+           "perceptron-teacher": {"alpha": "1"}, "perceptron-storage": {"alpha": "0.5"},
+           "dense-hebbian-supervised": {"P": "4", "K": "2", "M": "5", "r": "0.5"},
+           "dense-hebbian-unsupervised": {"P": "2", "K": "2", "M": "5", "r": "0.5"}}
+MC_OPTS.update({"M": GARBAGE + ["0", "1", "1000000000"], "r": GARBAGE + ["0", "1", "1.5", "-0.5"],
+                "kappa": GARBAGE + ["0", "-1", "1e6"]})
+
+
+@fuzz(36)
+@given(model=st.sampled_from(sorted(MC_BASE)), data=st.data())
 def test_fuzz_mc(model, data, sandbox):
-    args = {"N": "24", "T": "0.5", "sweeps": "10", "chains": "1"}
-    if model in ("hopfield", "dense-hebbian"):
-        args["K"] = "2"
+    args = {"N": "24", "T": "0.5", "sweeps": "10", "chains": "1", **MC_BASE[model]}
     for _ in range(data.draw(st.integers(1, 2))):
         key = data.draw(st.sampled_from(sorted(MC_OPTS)))
         if key in ("beta", "betas"):

@@ -143,14 +143,18 @@ def sweep(model_name, xs, xname="T", sizes=(100,), sweeps=500, seed=0, observabl
     options passed to :func:`mc_point` and to the theory (kappa, inputs, M, r)."""
     check_choice("x", xname, ("T", "alpha"))
     obs = observable or DEFAULT_OBS.get(model_name, "m")
-    check_choice("observable", obs, OBSERVABLES)
+    if model_name in PERCEPTRONS:
+        from .perceptron_sampler import OBSERVABLES as measured
+    else:
+        measured = OBSERVABLES
+    check_choice("observable", obs, measured)
     if not len(levels) or not len(xs) or not len(sizes):
         raise ParameterError("levels, the swept values and sizes must not be empty")
     for lev in levels:   # a level no model has is a typo; one this model lacks is a note
         check_choice("level", lev, ("rs", "1rsb"))
     if replicas is None:
         replicas = 2 if obs in ("q", "abs_q", "q2") else 1
-    if obs in ("q", "abs_q", "q2") and replicas < 2:
+    if obs in ("q", "abs_q", "q2") and replicas < 2 and model_name not in PERCEPTRONS:
         raise ParameterError(f"observable {obs!r} is the two-replica overlap: it needs replicas=2")
     seeds = np.random.SeedSequence(seed).spawn(len(sizes) * len(xs))
     mc = {}
