@@ -70,6 +70,9 @@ def watch_parent(parent, interval=PARENT_POLL):
     if os.getppid() != parent:
         os._exit(1)
     threading.Thread(target=poll, name="statmech-nn-parent-watch", daemon=True).start()
+    # results carry their own converged flags; a worker's warnings would only interleave on the
+    # caller's stderr, outside the one warning line the CLI allows
+    warnings.simplefilter("ignore")
     return os.getpid()
 
 
