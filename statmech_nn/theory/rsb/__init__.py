@@ -1,0 +1,1 @@
+"""k-step and full replica symmetry breaking (Parisi) for Ising spins in Gaussian fields."""
