@@ -187,8 +187,8 @@ def run_chain(H, Delta, y, beta=None, zero_T=False, grid=None, forward=True):
         c0 = a.max(-1)
         R = np.exp(a - c0[:, None])
         Kp, ep = grid.kernel_spectrum(var, yl * var)
-        Km, em = grid.kernel_spectrum(var, -yl * var)
-        err = np.maximum(err, np.maximum(ep, em))
+        Km = np.conj(Kp)                 # the kernel of the opposite shift
+        err = np.maximum(err, ep)
         sR, sRM = spectrum(R, grid), spectrum(R * Me, grid)
         Ip, Im = convolve(sR, Kp, grid), convolve(sR, Km, grid)
         Jp, Jm = convolve(sRM, Kp, grid), convolve(sRM, Km, grid)

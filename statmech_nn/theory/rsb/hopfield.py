@@ -210,7 +210,7 @@ def solve_fixed_m(k, m, x0, ytol=1e-12):
     y = np.exp(sol.x)
     x, ok, res, dfdy, f = solve_fixed_y(k, m, y, state["x"])
     gres = float(np.max(np.abs(dfdy * y / x[0])))
-    return np.concatenate([x, y]), bool(ok and sol.success), max(res, gres)
+    return np.concatenate([x, y]), bool(ok and gres <= 1e-10), max(res, gres)
 
 
 def capacity_krsb(k, previous=None, tol=1e-10):

@@ -115,7 +115,7 @@ class KRSB:
         """A/beta (T > 0) or -e0 (T = 0) at an arbitrary state X."""
         E = self.engine
         m, q, y = unpack(X, self.k, zero_T, prm['beta'])
-        av = av or self.averages(X, prm, zero_T)
+        av = av or self.averages(X, prm, zero_T, forward=False)
         qf = av["qf"]
         ts, _ = self.theta_sum(qf, y, prm)
         At = av["phi0"] - E.ferro_const(m, prm) - 0.5 * ts
@@ -185,9 +185,13 @@ class KRSB:
         return out
 
 
+#: smallest x (T > 0) or y (T = 0): the level's log-average (1/y) ln E exp(y phi) loses ~1e-16/y
+Y_MIN = 1e-5
+
+
 def bounds(k, zero_T):
     """Box for the Newton state (the ordering of q's and x's is checked separately)."""
     nq = n_q(k, zero_T)
-    lo = [-1.0] + [0.0] * nq + [1e-9] * k
+    lo = [-1.0] + [0.0] * nq + [Y_MIN] * k
     hi = [1.0] + [1.0] * nq + ([1e6] if zero_T else [1.0]) * k
     return lo, hi

@@ -103,7 +103,8 @@ def minimize_glass(K, prm, X0, zero_T, gtol=1e-11, maxiter=60, fd=1e-6, spec=Non
             Xt = Xa[:, work][:, todo].copy()
             Xt[1:] = np.clip(Xt[1:] + t[todo] * d[:, todo], lo_g, hi_g)
             prt = {nm: pr[nm][work][todo] for nm in names}
-            At_t = K.pressure(Xt, prt, zero_T, av=K.averages(Xt, prt, zero_T, spec=tuple(a[work][todo] for a in sp)))
+            av_t = K.averages(Xt, prt, zero_T, spec=tuple(a[work][todo] for a in sp), forward=False)
+            At_t = K.pressure(Xt, prt, zero_T, av=av_t)
             dec = (g[:, work][:, todo] * (Xt[1:] - Xa[1:, work][:, todo])).sum(0)
             ok = np.isfinite(At_t) & (At_t <= A0[work][todo] + 1e-4 * np.minimum(dec, 0.0) + 1e-15 * np.abs(A0[work][todo]))
             s_ok = todo[ok]

@@ -18,7 +18,7 @@ with ``collapsed = True``.
 import numpy as np
 
 from ...core.solver import solve_fixed_point
-from .ising import KRSB, bounds, n_q, pack, unpack
+from .ising import KRSB, Y_MIN, bounds, n_q, pack, unpack
 
 #: two levels closer than this (in q, or relatively in y) count as merged
 EPS_LEVEL = 1e-6
@@ -97,7 +97,7 @@ def degenerate(X, k, zero_T, beta, eps=EPS_LEVEL):
     """True where two levels of the k-RSB state have merged (it is a (k-1)-RSB point)."""
     m, q, y = unpack(X, k, zero_T, beta)
     qf = np.concatenate([q, np.ones((1, q.shape[1]))], 0) if zero_T else q
-    d = np.any(np.diff(qf, axis=0) < eps, axis=0) | (y[0] < eps)
+    d = np.any(np.diff(qf, axis=0) < eps, axis=0) | (y[0] / (1.0 if zero_T else beta) < 10 * Y_MIN)
     if k > 1:
         d |= np.any(np.diff(y, axis=0) < eps * y[1:], axis=0)
     if not zero_T:
@@ -122,7 +122,9 @@ def rs_starts(m, q, beta, xi1, zero_T):
            np.where(ret, 0.5, np.where(glass, 0.25, 0.6)) * beta),
           (np.zeros(B), q1a, np.where(glass, 0.25, 0.8) * beta),
           (np.where(ret, 0.97, 0.45), 1 - 0.3 / (beta * s1), np.clip(1.4 / s1, 1e-3 * beta, 0.9 * beta)),
-          (np.zeros(B), np.full(B, 0.995), np.clip(1.2 / s1, 0.05 * beta, 0.95 * beta))]
+          (np.zeros(B), np.full(B, 0.995), np.clip(1.2 / s1, 0.05 * beta, 0.95 * beta)),
+          # continuous (SK-like) breaking near the RS glass: q(x) ~ x/2 around q_RS
+          (0.5 * q, np.minimum(1.5 * q, 0.5 * (1 + q)), np.clip(2.0 * q, 1e-3, 0.9) * beta)]
     return [(m, np.stack([a, b]), c[None]) for a, b, c in st]
 
 
