@@ -193,7 +193,24 @@ def glass_then_polish(K, prm, X0, zero_T, tol=1e-11, maxiter=40, fix_m=False, cy
         mh = K.averages(X, prm, zero_T, forward=False)["mhat"]
         X[0] = np.where(np.isfinite(mh), mh, X[0])
     Xg = X.copy()
-    Xn, res, conv, it2 = newton(K, prm, X, zero_T, tol=tol, maxiter=maxiter, fix_m=fix_m or not signal)
+    if not signal:
+        # no m equation: the minimiser's projected gradient is the stationarity test; Newton only
+        # polishes the points it left unconverged
+        res = np.where(cg, pg, np.inf)
+        # (a start that collapsed onto fewer levels is not polished: it is rejected anyway)
+        bad = np.nonzero(~cg & ~degenerate(X, K.k, zero_T, np.asarray(prm["beta"], float)))[0]
+        if bad.size:
+            pb = {n: np.asarray(v)[bad] for n, v in prm.items()}
+            Xn, rn, cn, it2 = newton(K, pb, X[:, bad], zero_T, tol=tol, maxiter=maxiter, fix_m=True,
+                                     rounds=1)
+            keep = cn & (np.max(np.abs(Xn[1:] - X[1:, bad]), 0) < 1e-3)
+            X[:, bad[keep]] = Xn[:, keep]
+            res[bad[keep]] = rn[keep]
+            cg = cg.copy()
+            cg[bad[keep]] = True
+            its[bad] += it2
+        return (X, res, cg), its
+    Xn, res, conv, it2 = newton(K, prm, X, zero_T, tol=tol, maxiter=maxiter, fix_m=fix_m)
     moved = np.max(np.abs(Xn[1:] - Xg[1:]), 0) > 1e-3
     return (Xn, res, conv & ~moved), its + it2
 
