@@ -21,6 +21,7 @@ RECIPE_MODULES = [
     "statmech_nn.figures.recipes_perceptron",
     "statmech_nn.figures.recipes_continual",
     "statmech_nn.figures.recipes_amp",
+    "statmech_nn.figures.recipes_rsb",
 ]
 
 

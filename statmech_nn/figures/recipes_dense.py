@@ -11,9 +11,9 @@ CONV = ("H = -N^(1-P) sum_mu sum_{i1<..<iP} xi..xi s..s, K = alpha N^(P-1) (dist
 _PD = {"tiny": dict(n_rays=6, r_points=24, rsb_retrieval=False),
        "quick": dict(n_rays=12, r_points=32, rsb_retrieval=True),
        "full": dict(n_rays=28, r_points=64, rsb_retrieval=True)}
-_CAP = {"tiny": dict(P_rs=[4, 6, 8, 10], P_rsb=[4]),
-        "quick": dict(P_rs=list(range(4, 13, 2)), P_rsb=[4, 6, 8, 10]),
-        "full": dict(P_rs=list(range(4, 21, 2)), P_rsb=list(range(4, 17, 2)))}
+_CAP = {"tiny": dict(P_rs=[4, 6, 8, 10], P_rsb=[4], P_2rsb=[4]),
+        "quick": dict(P_rs=list(range(4, 13, 2)), P_rsb=[4, 6, 8, 10], P_2rsb=[4, 6]),
+        "full": dict(P_rs=list(range(4, 21, 2)), P_rsb=list(range(4, 17, 2)), P_2rsb=[4, 6, 8])}
 
 
 def _poly(ax, a, T, color, label=None):
@@ -64,6 +64,11 @@ def dense_phase_diagram(outdir, scale):
             label="1RSB static T_s (SG | para)")
     ax.plot(rb["spin_glass_dynamic"]["alpha"], rb["spin_glass_dynamic"]["T"], color="C1", ls=":",
             label="1RSB dynamical T_d")
+    from ..theory.rsb.gardner import glass_gardner_b
+    b_G, _ = glass_gardner_b(P)
+    a_g = rb["spin_glass_static"]["alpha"]
+    ax.plot(a_g, np.sqrt(a_g / 24.0) / b_G, color="C5", ls=(0, (5, 1, 1, 1)), lw=1.0,
+            label="Gardner line of the 1RSB glass (lambda_1 = 1)")
     if cap_rb is not None:
         ax.plot([cap_rb["alpha_c"]], [0], "k^", ms=5, clip_on=False, label="1RSB alpha_c (T = 0)")
     ax.plot([rs["retrieval_spinodal"]["alpha"][0]], [0], "kv", ms=5, clip_on=False, label="RS alpha_c (T = 0)")
@@ -80,13 +85,15 @@ def dense_phase_diagram(outdir, scale):
     note = "" if cfg["rsb_retrieval"] else " [tiny: 1RSB retrieval lines omitted; shading of R from RS]"
     style.caption(fig, CONV + " Shading: 1RSB phases (R metastable: violet). RS retrieval is "
                   "AT-unstable below the dash-dotted line, which reaches T = 0 only at alpha = 0 "
-                  "(T_AT ~ exp(-1/(2 alpha (P-1)!))) and is drawn down to the coldest ray." + note)
+                  "(T_AT ~ exp(-1/(2 alpha (P-1)!))) and is drawn down to the coldest ray. Below the "
+                  "Gardner line the 1RSB glass is unstable inside its states (full RSB); the broken 1RSB "
+                  "retrieval state has lambda_1 > 1 wherever it is broken (its instability line is the AT line)." + note)
     paths = style.save(fig, outdir, "dense-phase-diagram")
     ds = xr.Dataset({**rs.to_dataset(prefix="rs_", extras=False).data_vars,
                      **rb.to_dataset(prefix="1rsb_", extras=False).data_vars},
                     attrs={"model": "dense-hebbian", "P": P, "convention": CONV, "scale": scale,
                            "b_rs_sg": rs["glass_constants"]["b_rs_sg"], "b_s": rs["glass_constants"]["b_s"],
-                           "b_d": rs["glass_constants"]["b_d"],
+                           "b_d": rs["glass_constants"]["b_d"], "b_gardner": b_G,
                            "lines": "T = sqrt(alpha/P!)/b for the m = 0 sector lines"})
     # the retrieval state on the RS global-retrieval line, re-solved from the public API by the tests
     a, T = ds["rs_retrieval_global_alpha"].values, ds["rs_retrieval_global_T"].values
@@ -100,7 +107,7 @@ def dense_phase_diagram(outdir, scale):
     return paths
 
 
-@recipe("capacity-vs-P", "dense Hebbian T = 0 capacity alpha_c (P-1)! vs P, RS and 1RSB "
+@recipe("capacity-vs-P", "dense Hebbian T = 0 capacity alpha_c (P-1)! vs P, RS, 1RSB and 2RSB "
         "(retrieval spinodal and thermodynamic crossing)")
 def capacity_vs_P(outdir, scale):
     from ..theory.dense import rs_capacity, rsb_capacity
@@ -113,17 +120,23 @@ def capacity_vs_P(outdir, scale):
     ax.plot(cfg["P_rsb"], [d["tau_c"] for d in rb], "o--", color="C0", mfc="none", label="1RSB spinodal")
     ax.plot(cfg["P_rsb"], [d["tau_th"] for d in rb], "s--", color="C2", mfc="none", ms=3.5,
             label="1RSB R = SG crossing")
+    from ..theory.rsb.capacity import capacity_krsb
+    r2 = [capacity_krsb(P, 2) for P in cfg["P_2rsb"]]
+    ax.plot(cfg["P_2rsb"], [d["tau_c"] for d in r2], "D", color="C3", ms=4, label="2RSB spinodal")
     ax.set(xlabel="P", ylabel="alpha_c (P-1)!", title="dense Hebbian storage capacity at T = 0")
     ax.legend()
-    style.caption(fig, CONV + " RS: m = erf(m^(P-1)/sqrt(2 alpha (P-1)!)); P = 4: 0.19786, P = 6: 0.15768.")
+    style.caption(fig, CONV + " RS: m = erf(m^(P-1)/sqrt(2 alpha (P-1)!)); P = 4: 0.19786, P = 6: 0.15768. "
+                  "2RSB: k-step engine (theory.rsb), P = 4: 0.230002 (1RSB 0.229172).")
     paths = style.save(fig, outdir, "capacity-vs-P")
     ds = xr.Dataset({"tau_rs": ("P_rs", [d["tau_c"] for d in rs]),
                      "m_rs": ("P_rs", [d["m"] for d in rs]),
                      "tau_thermo_rs": ("P_rs", [d["tau_th"] for d in rs]),
                      "tau_1rsb": ("P_rsb", [d["tau_c"] for d in rb]),
                      "m_1rsb": ("P_rsb", [d["m"] for d in rb]),
-                     "tau_thermo_1rsb": ("P_rsb", [d["tau_th"] for d in rb])},
-                    coords={"P_rs": cfg["P_rs"], "P_rsb": cfg["P_rsb"]},
+                     "tau_thermo_1rsb": ("P_rsb", [d["tau_th"] for d in rb]),
+                     "tau_2rsb": ("P_2rsb", [d["tau_c"] for d in r2]),
+                     "m_2rsb": ("P_2rsb", [d["m"] for d in r2])},
+                    coords={"P_rs": cfg["P_rs"], "P_rsb": cfg["P_rsb"], "P_2rsb": cfg["P_2rsb"]},
                     attrs={"model": "dense-hebbian", "quantity": "tau = alpha_c (P-1)!", "convention": CONV,
                            "scale": scale})
     for var, q, lv, dim in (("tau_rs", "tau_c", "rs", "P_rs"), ("m_rs", "order_parameters.m", "rs", "P_rs"),

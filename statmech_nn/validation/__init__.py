@@ -21,6 +21,7 @@ CHECK_MODULES = [
     "statmech_nn.validation.checks_learning",
     "statmech_nn.validation.checks_perceptron",
     "statmech_nn.validation.checks_amp",
+    "statmech_nn.validation.checks_rsb",
 ]
 
 
