@@ -1,6 +1,6 @@
 r"""The k-level Parisi recursion of an Ising spin in a hierarchical Gaussian field, batched.
 
-In field units (phi = f/beta, exponents y_l = beta x_l, so that T = 0 is the same code):
+In field units (phi = f/beta, exponents y_l = beta x_l, so that T = 0 is the same code)::
 
     phi_k(u) = (1/beta) ln cosh(beta u)          (T > 0),      phi_k(u) = |u|       (T = 0),
     phi_{l-1}(u) = (1/y_l) ln E_z exp(y_l phi_l(u + sqrt(Delta_l) z)),      l = k, ..., 1,
@@ -8,19 +8,19 @@ In field units (phi = f/beta, exponents y_l = beta x_l, so that T = 0 is the sam
 
 The magnetisations M_l = d phi_l / du obey M_k = tanh(beta u) (sign u at T = 0) and
 M_{l-1}(u) = <M_l>_l, the average over z tilted by exp(y_l phi_l).  The tilted ("Parisi")
-measure of the fields u_l = H + sum_{j <= l} sqrt(Delta_j) z_j has densities
+measure of the fields u_l = H + sum_{j <= l} sqrt(Delta_j) z_j has densities::
 
     rho_0 = N(H, Delta_0),  rho_l(v) = int du rho_{l-1}(u) N(v - u; Delta_l) exp(y_l [phi_l(v) - phi_{l-1}(u)]),
 
 and every derivative of Phi is an average over them (see :mod:`.ising`):
 Q_l = E_rho_l[M_l^2], m^ = E_rho_0[M_0], E_rho_l[phi_l].
 
-Numerics.  exp(y phi) grows like exp(y|u|); it is never formed.  With
-exp(y phi(v)) = 2 cosh(y v) R(v), R = exp(y (phi - |v|)) / (1 + exp(-2 y |v|)) bounded and
+Numerics.  exp(y phi) grows like ``exp(y |u|)``; it is never formed.  With
+``exp(y phi(v)) = 2 cosh(y v) R(v)``, ``R = exp(y (phi - |v|)) / (1 + exp(-2 y |v|))`` bounded and
 smooth, and exp(+-y v) N(v; u, Delta) = exp(+-y u + y^2 Delta/2) N(v; u +- y Delta, Delta),
 each level is two Gaussian convolutions of R (and of R M) at shifted points
 (:mod:`.heat`), combined in log form; the forward densities are the transposed operation.
-Outside the grid phi_l = |v| + c_+- and M_l = +-1 exactly (to 1e-16: the grid reaches
+Outside the grid ``phi_l = |v| + c_+-`` and M_l = +-1 exactly (to 1e-16: the grid reaches
 8.6 inner standard deviations and 18.5/beta beyond the kink at 0), which fills the padding.
 At T = 0 the innermost level is closed form (normal CDF), as in the 1RSB engine.
 Work per point: O(k N log N) for N grid points.

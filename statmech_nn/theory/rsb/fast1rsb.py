@@ -35,7 +35,7 @@ def broyden(F, X0, p, J0=None, tol=1e-11, maxiter=30, bounds=None, refresh=6):
     """Solve F(X) = X for a batch from X0 (rows x batch) with a Broyden-updated Jacobian.
 
     J0: (batch, n, n) starting Jacobians of G = F - X (None: forward differences).  Steps are
-    halved (up to 4 times) while |G| does not decrease; an element whose residual has not fallen
+    halved (up to 4 times) while ``max|G|`` does not decrease; an element whose residual has not fallen
     for ``refresh`` steps gets a fresh difference Jacobian.  Returns dict x, residual, converged,
     evaluations (map calls per element), J (the final Jacobians, for the next point of a line)."""
     X = np.array(X0, float)

@@ -8,7 +8,7 @@ T = 0.5 likewise), so the sequence is extrapolated by the least-squares fit
 
     f_k = f_inf + a k^-4 + b k^-5 + c k^-6       over the last five k (k >= 3),
 
-with ``f_err`` = |f_inf - f_inf'| where f_inf' is the fit with one term fewer on the last four
+with ``f_err = |f_inf - f_inf'|`` where f_inf' is the fit with one term fewer on the last four
 k (a measured estimate of the extrapolation error).  SK at T = 0 from k <= 8: -0.76316684,
 published -0.7631667 (Crisanti-Rizzo 2002; Oppermann-Schmidt-Sherrington 2007); from k <= 12:
 -0.763166731.  The Parisi function is returned as arrays: breakpoints q_0..q_k and the step
@@ -86,7 +86,7 @@ def k_sequence(engine, prm, kmax, zero_T, gtol=1e-11):
 
 def extrapolate(ks, fs):
     """f_inf from f_k = f_inf + a k^-4 + b k^-5 + c k^-6 on the last five k (>= 3), and the error
-    estimate |f_inf - (two-term fit on the last four k)|.  Needs at least five k >= 3."""
+    estimate ``|f_inf - f_inf'|`` (f_inf': the two-term fit on the last four k).  Needs at least five k >= 3."""
     ks = np.asarray(ks, float)
     fs = np.asarray(fs, float)
     sel = ks >= 3

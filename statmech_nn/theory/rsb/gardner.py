@@ -1,23 +1,22 @@
 r"""1RSB stability (the replicon of the innermost level) and the Gardner lines of the dense model.
 
 The 1RSB state is stable towards further breaking inside its states while the replicon of the
-innermost level,
-
-    lambda_1 = beta^2 xi''(q_1) E_1[sech^4(beta u)]        (E_1: the tilted 1RSB measure),
-
-is below 1 (:meth:`.ising.KRSB.thermo`).  The Gardner line is lambda_1 = 1; beyond it the
-k -> k+1 instability makes a 2RSB minimum of A branch off the 1RSB one.  Independent check
-(:func:`split_curvature`): the second derivative of the 2RSB pressure at the 1RSB point along
-a split of the innermost level, q_2 = q_1 + d (new exponent between x_1 and 1), obtained from
-pressures only (no replicon formula); its sign changes where lambda_1 = 1.
+innermost level, ``lambda_1 = beta^2 xi''(q_1) E_1[sech^4(beta u)]`` (E_1: the tilted 1RSB
+measure; :meth:`.ising.KRSB.thermo`), is below 1.  The Gardner line is lambda_1 = 1.  Independent
+check (tests): beyond it the k -> k+1 instability makes a genuine 2RSB minimum of A branch off the
+1RSB one (q_2 - q_1 small, A_2 < A_1), found by the 2RSB minimiser, which knows nothing of the
+replicon formula; before it the 2RSB minimiser collapses onto 1RSB.
 
 Dense model (scaled problem of :mod:`statmech_nn.theory.dense`: xi = q^P, b = beta sqrt(alpha/P!),
 field r):
+
 * the m = 0 sector depends on b only, so its Gardner line is the ray T = sqrt(alpha/P!)/b_G
-  (:func:`glass_gardner_b`);
-* the retrieval state: on each ray b the 1RSB retrieval family is followed in r (from the T = 0
-  1RSB family, as in ``dense._ray_rsb_update``) and lambda_1(r) = 1 is refined by brentq on
-  re-solved saddles (:func:`retrieval_gardner_line`).
+  (:func:`glass_gardner_b`; P = 4: b_G = 5.5311, 4.8 times colder than T_s);
+* the broken 1RSB retrieval state has lambda_1 > 1 wherever it is broken (measured on rays
+  b = 3 ... 25: lambda_1 = 1.09 ... 7.4, decreasing to 1 where the breaking vanishes on the AT line
+  of RS retrieval), so its instability line is that AT line; :func:`retrieval_gardner_line`
+  searches lambda_1(r) = 1 on the 1RSB retrieval family of each ray and finds crossings only next
+  to the spinodal nose (e.g. alpha = 0.03828, T = 0.03743).
 """
 import math
 
@@ -64,25 +63,6 @@ def glass_gardner_b(P, b_hi=None):
             raise RuntimeError("no Gardner point of the 1RSB glass found")
     bG = brentq(lambda b: glass_replicon(P, b)[0] - 1.0, lo, hi, xtol=1e-10, rtol=1e-12)
     return bG, glass_replicon(P, bG)[1]
-
-
-def split_curvature(engine, prm, X1, d=(2e-3, 4e-3), x2_frac=0.5):
-    """Independent evaluation of the innermost 1RSB instability at one point (T > 0).
-
-    From the 1RSB state X1 = (m, q0, q1, x1) a 2RSB state with q_2 = q_1 + d and
-    x_2 = x_1 + x2_frac (1 - x_1) is formed (all else fixed, then the new q_1 re-equilibrated is
-    not needed at second order); A_2(d) - A_1 = c d^2 + O(d^3) is measured at two d and c is
-    returned (Richardson).  c < 0: splitting lowers A, the 1RSB point is unstable (lambda_1 > 1)."""
-    K1, K2 = KRSB(engine, 1), KRSB(engine, 2)
-    m, q0, q1, x1 = (np.atleast_1d(np.asarray(v, float)) for v in X1)
-    A1 = K1.pressure(pack(m, np.stack([q0, q1]), x1[None]), prm, False)
-    x2 = x1 + x2_frac * (1 - x1)
-    cs = []
-    for dd in d:
-        X2 = pack(m, np.stack([q0, q1, np.minimum(q1 + dd, 1.0)]), np.stack([x1, x2]))
-        cs.append((K2.pressure(X2, prm, False) - A1) / dd ** 2)
-    # c(d) = c + c' d: extrapolate to d = 0
-    return 2 * cs[0] - cs[1] if len(d) == 2 and d[1] == 2 * d[0] else cs[0]
 
 
 def retrieval_gardner_point(P, b, r_lo, r_hi, start_lo, start_hi):

@@ -30,7 +30,7 @@ SIGMA_PER_DU = 1.3
 
 
 def kernel_halfwidth(du, var, shift):
-    """Samples K (per batch element) such that the kernel mass beyond |n| > K is negligible."""
+    """Samples K (per batch element) such that the kernel mass beyond ``|n| > K`` is negligible."""
     sig = np.sqrt(np.maximum(var, 0.0))
     return np.ceil((np.abs(shift) + KERNEL_SIGMAS * sig) / du).astype(int) + 1
 

@@ -4,19 +4,19 @@ Convention of :mod:`statmech_nn.theory.hopfield`: H = -(1/2N) sum_{i!=j} sum_mu 
 alpha = K/N, f per spin.  Parisi matrices Q (diagonal 1, levels q_0 <= ... <= q_k) and R
 (levels r_0 <= ... <= r_k), exponents x_1 <= ... <= x_k, y_l = beta x_l, c = beta (1 - q_k).
 Derived in ``derivations/krsb.py`` from (1/n) Tr ln(I - beta Q) and (1/n) sum_{a!=b} r q for
-hierarchical matrices (checked there against explicit finite-n Parisi matrices):
+hierarchical matrices (checked there against explicit finite-n Parisi matrices)::
 
     D_k = 1 - c,   D_{l-1} = D_l - y_l (q_l - q_{l-1})                         (l = k, ..., 1)
     f = alpha/2 + m^2/2 + alpha/(2 beta) ln D_k + sum_l alpha/(2 y_l) ln(D_{l-1}/D_l) - (alpha/2) q_0/D_0
         + (alpha/2) [r_k c + y_k r_k q_k - sum_{l=0}^{k-1} (y_{l+1} - y_l) r_l q_l] - ln2/beta - Phi,
 
 Phi the Ising recursion of :mod:`.chain` at the outer field m with variances
-Delta_0 = alpha r_0 and Delta_l = alpha (r_l - r_{l-1}).  Stationarity in q (r eliminated):
+Delta_0 = alpha r_0 and Delta_l = alpha (r_l - r_{l-1}).  Stationarity in q (r eliminated)::
 
     r_0 = q_0 / D_0^2,     r_l - r_{l-1} = (q_l - q_{l-1}) / (D_{l-1} D_l);
 
 stationarity in r: q_l = E_l[M_l^2] (l < k), c = beta E_k[sech^2(beta u)] (T = 0: c = C, twice the
-tilted density of u_k at 0), m = E_0[M_0]; and in y:
+tilted density of u_k at 0), m = E_0[M_0]; and in y::
 
     df/dy_l = -alpha/(2 y_l^2) ln(D_{l-1}/D_l) - (alpha/2)(q_l - q_{l-1})(r_l + 1/(y_l D_l))
               + (alpha/2)(r_l q_l - r_{l-1} q_{l-1}) - (E_l[phi_l] - E_{l-1}[phi_{l-1}]) / y_l.
@@ -195,7 +195,7 @@ def solve_fixed_y(k, m, y, x0, maxiter=60, rounds=3):
 def solve_fixed_m(k, m, x0, ytol=1e-12):
     """T = 0 saddle at fixed m: the root in y of df/dy (at fixed alpha, with the other equations
     solved: the envelope of :func:`solve_fixed_y`).  x0 = (alpha, q's, c, y's).  Returns
-    (x, converged, residual (max of the inner residual and |df/dy|/alpha))."""
+    (x, converged, residual (max of the inner residual and ``|df/dy| y/alpha``))."""
     from scipy.optimize import root
     x0 = np.asarray(x0, float)
     state = {"x": x0[:k + 2].copy()}

@@ -5,7 +5,7 @@ Hebbian storage): signal -N a0 m^P - N h m, Gaussian disorder of covariance N xi
 parameters 0 <= q_0 <= ... <= q_k <= 1 and 0 <= x_1 <= ... <= x_k <= 1, written with
 y_l = beta x_l (finite as T -> 0); x_0 = 0, x_{k+1} = 1; theta(q) = q xi'(q) - xi(q).
 With the recursion of :mod:`.chain` (Delta_0 = xi'(q_0), Delta_l = xi'(q_l) - xi'(q_{l-1}),
-H = h + a0 P m^{P-1}) the pressure A = -beta f per spin, divided by beta, is
+H = h + a0 P m^{P-1}) the pressure A = -beta f per spin, divided by beta, is::
 
   T > 0:  A/beta = ln2/beta + Phi - a0 (P-1) m^P - (1/2) sum_{l=1}^k y_l [theta(q_l) - theta(q_{l-1})]
                    + (beta/2) [xi(1) - xi(q_k) - (1 - q_k) xi'(q_k)]
@@ -13,7 +13,7 @@ H = h + a0 P m^{P-1}) the pressure A = -beta f per spin, divided by beta, is
           q_k = 1 (Delta_k = xi'(1) - xi'(q_{k-1}), innermost phi_k = |u|).
 
 k = 1 is the 1RSB pressure of ``PSpinEngine`` (and k = 0 the RS one).  Gradient (derived in
-``derivations/krsb.py``, checked against SymPy at k = 2 and finite differences at any k):
+``derivations/krsb.py``, checked against SymPy at k = 2 and finite differences at any k)::
 
   d(A/beta)/dq_l = (1/2) xi''(q_l) (y_{l+1} - y_l) (q_l - Q_l),   y_0 = 0, y_{k+1} = beta,
   d(A/beta)/dy_l = (E_l[phi_l] - E_{l-1}[phi_{l-1}]) / y_l - (1/2) [theta(q_l) - theta(q_{l-1})],

@@ -12,6 +12,7 @@ batched over points:
   direction even away from the minimum);
 * variables at a bound with the gradient pushing outwards are held fixed;
 * Armijo backtracking on A/beta with projection on the box.
+
 Converged when the projected gradient is below ``gtol`` (in units of xi'(1)).
 """
 import numpy as np
