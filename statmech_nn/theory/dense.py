@@ -36,6 +36,7 @@ from ..core.result import make_result
 from ..core.typed import make_capacity
 from ..core.typed import as_lines
 from .base import Param, TheoryModel
+from .rsb.models import K_LEVELS, batch, dense_point, krsb_result, level_k
 from . import states
 from .contract import Contract, Point
 from .pspin import LN2, PSpinEngine, _scaled, pspin_glass_constants, solve_rs, solve_rsb0, solve_states
@@ -68,7 +69,7 @@ def check_P(P, level="rs"):
     if iv < 4 or iv % 2 or iv > P_MAX:
         raise ParameterError(f"P={shown(P)} is not allowed for dense-hebbian; P must be an even "
                              f"integer >= 4 and <= {P_MAX}")
-    if level == "1rsb" and iv > P_MAX_1RSB:
+    if level != "rs" and iv > P_MAX_1RSB:
         raise ParameterError(f"P={iv} is not available at 1RSB: the 1RSB solver is valid for even "
                              f"P in [4, {P_MAX_1RSB}] (RS: up to {P_MAX})")
     return iv
@@ -87,7 +88,7 @@ class DenseHebbian(TheoryModel):
 
     def __init__(self):
         super().__init__(
-            name="dense-hebbian", levels=("rs", "1rsb"), convention=CONVENTION,
+            name="dense-hebbian", levels=("rs", "1rsb") + K_LEVELS, convention=CONVENTION,
             params=(Param("P", "interaction order (even integer >= 4)", lo=4, hi=P_MAX, kind="even",
                           allowed=f"even integer in [4, {P_MAX}] (P = 2: use the 'hopfield' model)"),
                     Param("alpha", "load K / N^(P-1) (>= 0)", lo=0.0, hi=ALPHA_MAX,
@@ -187,6 +188,11 @@ class DenseHebbian(TheoryModel):
         if arrays:
             raise ParameterError(f"unknown parameter(s) {', '.join(sorted(arrays))} for dense-hebbian")
         shape = np.broadcast_shapes(np.shape(alpha), np.shape(beta))
+        if level not in ("rs", "1rsb"):    # k-step RSB (theory/rsb), point by point
+            if branch is not None:
+                raise ParameterError(f"level={level!r} gives the thermodynamic state only (branch=None)")
+            a, b = (np.broadcast_to(v, shape).ravel() for v in (alpha, beta))
+            return batch(lambda i: dense_point(self, P, float(a[i]), float(b[i]), level), shape, a.size, level)
         prm = self.prm(P, np.broadcast_to(beta, shape), np.broadcast_to(alpha, shape))
         out = solve_states(self.engine(P), prm, level=level, branch=branch, signal=True, init=init,
                            no_glass_rsb=self._no_glass(P, prm, level))
@@ -204,6 +210,8 @@ class DenseHebbian(TheoryModel):
         ``branch=None`` returns the thermodynamic state (:mod:`statmech_nn.theory.states`): the
         retrieval state if its f is below that of the m = 0 sector (whose own f is the largest
         over paramagnet and spin-glass stationary points, the Parisi-consistent value)."""
+        if level not in ("rs", "1rsb"):
+            return krsb_result("dense-hebbian", level, p, o, CONVENTION)
         if level == "rs":
             ops = {"m": o["m"], "q": o["q"]}
         else:
@@ -229,6 +237,8 @@ class DenseHebbian(TheoryModel):
         level = self.check_level(level)
         p = self.check_params(params, require=False)
         P = check_P(p["P"], level)
+        if level not in ("rs", "1rsb"):
+            return _krsb_capacity(P, level)
         if level == "rs":
             d = rs_capacity(P)
         else:
@@ -279,6 +289,27 @@ class DenseHebbian(TheoryModel):
 
 
 # ---- T = 0 capacities (scaled problem: xi = q^P, field r) ------------------------------------
+
+def _krsb_capacity(P, level):
+    """k-RSB T = 0 capacity (theory/rsb/capacity.py), as a Capacity."""
+    from .rsb.capacity import capacity_krsb
+    k = level_k(level)
+    d = capacity_krsb(P, k)
+    fP1, fP = math.factorial(P - 1), math.factorial(P)
+    alpha_c = d["alpha_c"]
+    c = alpha_c / fP
+    e = math.sqrt(c) * d["e_scaled"]
+    ops = {"m": d["m"]}
+    ops.update({f"q{l}": float(v) for l, v in enumerate(d["q"])})
+    ops.update({f"y{l}": float(v) / math.sqrt(c) for l, v in enumerate(d["y"], start=1)})
+    return make_capacity(
+        "dense-hebbian", level, {"P": P, "T": 0.0, "beta": math.inf}, ops, e, e, float("nan"),
+        d["converged"], d["residual"], 0, branch="retrieval",
+        message=f"alpha_c: T = 0 retrieval spinodal at {k}-step RSB (max over the field r of the family "
+                "of k-RSB minimisers; theory/rsb/capacity.py)",
+        alpha_c=alpha_c, tau_c=d["tau_c"], gamma_c=float(gamma_from_alpha(alpha_c, P)),
+        parisi={"q": [float(v) for v in d["q"]] + [1.0],
+                "y": [float(v) / math.sqrt(c) for v in d["y"]]}, convention=CONVENTION)
 
 def _rs0_scaled(P, r):
     """RS T = 0 at field r, xi = q^P: m, and the energy per sqrt(c) of the dense model."""

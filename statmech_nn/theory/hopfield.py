@@ -84,6 +84,7 @@ from ..core.solver import solve_fixed_point
 from . import states
 from .contract import Contract, Point
 from .base import Param, TheoryModel
+from .rsb.models import K_LEVELS, batch, hopfield_point, krsb_result, level_k
 
 LN2 = math.log(2.0)
 SQRT2 = math.sqrt(2.0)
@@ -459,7 +460,7 @@ class Hopfield(TheoryModel):
 
     def __init__(self):
         super().__init__(
-            name="hopfield", levels=("rs", "1rsb"),
+            name="hopfield", levels=("rs", "1rsb") + K_LEVELS,
             params=(Param("alpha", "load alpha = K/N (patterns per neuron)", lo=0.0, hi=1e6,
                           allowed="[0, 1e6] (beyond, f ~ sqrt(alpha) swamps the entropy in "
                           "double precision)"),),
@@ -661,6 +662,12 @@ class Hopfield(TheoryModel):
         if np.any(~(beta > 0)):
             raise ParameterError("beta must be > 0 everywhere on the grid")
         alpha, beta = np.broadcast_arrays(np.asarray(arrays["alpha"], float), beta)
+        if level not in ("rs", "1rsb"):   # k-step RSB (theory/rsb), point by point
+            if branch is not None:
+                raise ParameterError(f"level={level!r} gives the thermodynamic state only (branch=None)")
+            a, b = alpha.ravel(), beta.ravel()
+            return batch(lambda i: hopfield_point(self, float(a[i]), float(b[i]), level), alpha.shape,
+                         a.size, level)
         run = self._rs_batch if level == "rs" else self._rsb_batch
         if branch is not None:
             return run(branch, alpha, beta, init=init)
@@ -682,6 +689,8 @@ class Hopfield(TheoryModel):
         """One saddle point (see the module docstring for the equations and conventions)."""
         be = pr["beta"]
         msg = ""
+        if level not in ("rs", "1rsb"):
+            return krsb_result(self.name, level, pr, g, CONVENTION)
         if level == "rs":
             ops = {"m": g["m"], "q": g["q"], "r": g["r"]}
             stab = {"replicon": g["replicon"], "stable": bool(g["replicon"] <= 1.0)}
@@ -718,6 +727,8 @@ class Hopfield(TheoryModel):
         level = self.check_level(level)
         if params:
             raise ParameterError(f"hopfield capacity takes no parameters, got {', '.join(params)}")
+        if level not in ("rs", "1rsb"):
+            return _capacity_krsb(level_k(level))
         if level == "rs":
             return _capacity_rs()
         return _capacity_1rsb()
@@ -771,6 +782,24 @@ def _capacity_rs():
                        resid < 1e-12, resid, res.nit,
                        branch="retrieval", alpha_c=a,
                        message="RS retrieval spinodal at T = 0 (max of alpha(y), AGS)")
+
+
+def _capacity_krsb(k):
+    """k-RSB T = 0 capacity (theory/rsb/hopfield.py), as a Capacity."""
+    from .rsb.hopfield import capacity_krsb
+    d = capacity_krsb(k)
+    kk = int(d["k"]) if not d.get("collapsed") else int(d["k"]) - 1
+    ops = {"m": d["m"]}
+    ops.update({f"q{l}": float(v) for l, v in enumerate(d["q"])})
+    ops.update({f"y{l}": float(v) for l, v in enumerate(d["y"], start=1)})
+    ops.update(c=float(d["c"]))
+    msg = (f"{k}RSB retrieval spinodal at T = 0 (max over m of alpha(m); theory/rsb/hopfield.py)"
+           if not d.get("collapsed") else
+           f"no genuine {k}RSB saddle found at the {kk}RSB fold: the {kk}RSB capacity is returned")
+    return make_capacity("hopfield", f"{k}rsb", {"T": 0.0, "beta": math.inf}, ops, d["free_energy"],
+                         d["free_energy"], float("nan"), d["converged"], d["residual"], 0,
+                         branch="retrieval", alpha_c=float(d["alpha_c"]), message=msg,
+                         parisi={"q": [float(v) for v in d["q"]], "y": [float(v) for v in d["y"]]})
 
 
 def _solve_fixed_m_1rsb(m, x0, beta=math.inf, maxiter=100):

@@ -23,6 +23,7 @@ from ..core.solver import bisect
 from .base import Param, TheoryModel
 from .contract import Contract, Point
 from .pspin import PSpinEngine, solve_rs, solve_states
+from .rsb.models import K_LEVELS, batch, krsb_result, sk_point
 
 CONVENTION = ("SK: H = -sum_{i<j} J_ij s_i s_j - h sum_i s_i, J_ij ~ N(0, 1/N); T = 1/beta; "
               "f, e, s per spin")
@@ -44,7 +45,7 @@ class SK(TheoryModel):
 
     def __init__(self):
         super().__init__(
-            name="sk", levels=("rs", "1rsb"), convention=CONVENTION,
+            name="sk", levels=("rs", "1rsb") + K_LEVELS + ("frsb",), convention=CONVENTION,
             params=(Param("h", "external field along +1 (default 0)", default=0.0),))
         self.engine = PSpinEngine((2,), 2)
 
@@ -80,6 +81,13 @@ class SK(TheoryModel):
         beta = np.asarray(arrays["beta"], float)
         shape = np.broadcast_shapes(beta.shape, np.shape(arrays["h"]))
         prm = self._prm(np.broadcast_to(beta, shape), np.broadcast_to(arrays["h"], shape))
+        if level not in ("rs", "1rsb"):
+            # k-step / full RSB (theory/rsb): the RS state decides where RS is stable (T > 0)
+            rs = solve_states(self.engine, prm, level="rs", branch=branch, signal=False, init=init)
+            rows = [{kk: np.asarray(v)[i] for kk, v in rs.items()} for i in range(beta.size if shape else 1)]
+            n = int(np.prod(shape)) if shape else 1
+            return batch(lambda i: sk_point(self.engine, {kk: v[i:i + 1] for kk, v in prm.items()}, level,
+                                            rows[i]), shape, n, level)
         out = solve_states(self.engine, prm, level=level, branch=branch, signal=False, init=init,
                            no_glass_rsb=self._no_glass(prm))
         out["branch"] = self._label(out)
@@ -97,6 +105,8 @@ class SK(TheoryModel):
         RS order parameters: m, q (T = 0: q = 1 and C = beta(1-q)); 1RSB: m, q0, q1, x, y = beta x
         (T = 0: q1 = 1, x = 0, y finite).  ``stability['replicon']`` is the AT eigenvalue
         beta^2 xi''(q1) E sech^4 (RS stable when < 1; inf at T = 0 where RS is unstable)."""
+        if level not in ("rs", "1rsb"):
+            return krsb_result("sk", level, p, o, CONVENTION)
         if level == "rs":
             ops = {"m": o["m"], "q": o["q"]}
             if np.isinf(p["beta"]):

@@ -75,7 +75,8 @@ def k_sequence(engine, prm, kmax, zero_T, gtol=1e-11):
         prev = (qv, yv)
         qf = np.concatenate([qv, np.ones((1, 1))], 0) if zero_T else qv
         y = yv
-        seq.append({"k": k, "free_energy": float(th["free_energy"][0]), "energy": float(th["energy"][0]),
+        seq.append({"k": k, "m": float(th["mhat"][0]),
+                    "free_energy": float(th["free_energy"][0]), "energy": float(th["energy"][0]),
                     "entropy": float(th["entropy"][0]), "q": qf[:, 0].copy(), "y": yv[:, 0].copy(),
                     "x": (np.zeros(k) if zero_T else yv[:, 0] / beta[0]),
                     "converged": bool((conv[0] or pg[0] < 1e-9) and not degenerate(X, k, zero_T, beta)[0]),

@@ -272,3 +272,72 @@ def _refine_capacity(k, start, tol):
             "y": th["y"][:, 0], "c": float(th["c"][0]), "r": th["r"][:, 0],
             "free_energy": float(th["free_energy"][0]), "converged": ok, "residual": res,
             "collapsed": False}
+
+
+def solve_fixed_alpha(k, alpha, beta, x0, fixm=0.0):
+    """k-RSB saddle at fixed (alpha, beta) (beta may be inf) from x0 = (m, q_0..q_{k-1}, c, y_1..y_k):
+    Newton on (m, q's, c) at fixed y (the field grid frozen), and the roots in ln y of df/dy
+    outside (:func:`solve_fixed_m` has the same structure).  ``fixm=1``: the m = 0 sector.
+    Returns (X, converged, residual, thermo dict)."""
+    from scipy.optimize import root
+
+    from ...core.solver import solve_fixed_point
+    zero_T = not np.isfinite(beta)
+    b1 = np.array([beta], float)
+    a1 = np.array([alpha], float)
+    x0 = np.asarray(x0, float)
+    state = {"x": x0[:k + 2].copy()}
+    lo, hi = bounds(k)
+
+    def inner(y):
+        def F(v, p):
+            X = np.concatenate([v, np.stack([p[f"y{j}"] for j in range(k)])], 0)
+            G = hmap(X, {"alpha": p["al"], "beta": p["be"], "fixm": p["fm"], "_du": p["_du"],
+                         "_lo": p["_lo"], "_hi": p["_hi"]}, k, zero_T)
+            return G[:k + 2]
+        X = np.concatenate([state["x"], y])[:, None]
+        du, glo, ghi = spec(X, a1, b1, k, zero_T)
+        pr = {"al": a1, "be": b1, "fm": np.array([fixm]), "_du": du, "_lo": glo, "_hi": ghi}
+        pr.update({f"y{j}": y[j:j + 1] for j in range(k)})
+        r = solve_fixed_point(F, state["x"][:, None], pr, tol=1e-12, maxiter=60,
+                              bounds=(lo[:k + 2], hi[:k + 2]))
+        X = np.concatenate([r.x[:, 0], y])[:, None]
+        _, dfdy, _, _, _ = parts(X, a1, b1, k, zero_T, spec=(du, glo, ghi))
+        return r.x[:, 0], bool(r.converged[0]), float(r.residual[0]), dfdy[:, 0]
+
+    def g(ly):
+        y = np.exp(ly)
+        if not zero_T and y[-1] >= beta:
+            return np.full(k, 1e3)
+        x, ok, _, dfdy = inner(y)
+        if not ok:
+            return np.full(k, 1e3)
+        state["x"] = x
+        return dfdy * y / alpha
+    sol = root(g, np.log(x0[k + 2:]), method="hybr")
+    y = np.exp(sol.x)
+    x, ok, res, dfdy = inner(y)
+    X = np.concatenate([x, y])[:, None]
+    gres = float(np.max(np.abs(dfdy * y / alpha)))
+    th = thermo(X, a1, b1, k, zero_T)
+    return X[:, 0], bool(ok and gres <= 1e-10), max(res, gres), th
+
+
+def climb_fixed_alpha(k, alpha, beta, X1, fixm=0.0):
+    """From a 1RSB state X1 = (m, q0, c, y) to k steps by level insertion at fixed (alpha, beta);
+    within the sector the largest f among valid saddles (Parisi).  Returns (X, thermo, k reached)."""
+    X, th, kk = np.asarray(X1, float), None, 1
+    for kn in range(2, k + 1):
+        best = None
+        for Xs in insert_level(X[:, None], kn - 1):
+            x0 = Xs[:, 0]
+            if not np.all(np.isfinite(x0)) or np.any(np.diff(x0[1:kn + 1]) <= 0):
+                continue
+            Xn, ok, res, t = solve_fixed_alpha(kn, alpha, beta, x0, fixm)
+            if ok and valid(Xn[:, None], t, kn, np.array([beta]))[0] and (
+                    best is None or t["free_energy"][0] > best[1]["free_energy"][0]):
+                best = (Xn, t, res)
+        if best is None:
+            break
+        X, th, kk = best[0], best[1], kn
+    return X, th, kk
