@@ -149,7 +149,9 @@ def test_bad_input(dense):
     with pytest.raises(ParameterError, match="T"):
         dense.solve(P=4, alpha=0.01, T=-0.1)
     with pytest.raises(ParameterError, match="level"):
-        dense.capacity(level="2rsb", P=4)
+        dense.capacity(level="9rsb", P=4)          # 2rsb ... 8rsb exist since the k-RSB engine
+    with pytest.raises(ParameterError, match="frsb"):
+        dense.solve(level="frsb", P=4, alpha=0.01, T=0.1)
     with pytest.raises(ParameterError):
         dense.solve(P=4, alpha=0.01, gamma=0.1, T=0.1)
 

@@ -289,7 +289,7 @@ def test_bad_parameters(hop, kw, name):
 
 def test_bad_level_and_branch(hop):
     with pytest.raises(ParameterError, match="level"):
-        hop.solve("2rsb", alpha=0.1, T=0.1)
+        hop.solve("9rsb", alpha=0.1, T=0.1)        # 2rsb ... 8rsb exist since the k-RSB engine
     with pytest.raises(ParameterError, match="level"):
         hop.capacity("frsb")
     with pytest.raises(ParameterError, match="branch"):
