@@ -140,7 +140,7 @@ def capacity_vs_P(outdir, scale):
                     attrs={"model": "dense-hebbian", "quantity": "tau = alpha_c (P-1)!", "convention": CONV,
                            "scale": scale})
     for var, q, lv, dim in (("tau_rs", "tau_c", "rs", "P_rs"), ("m_rs", "order_parameters.m", "rs", "P_rs"),
-                            ("tau_1rsb", "tau_c", "1rsb", "P_rsb")):
+                            ("tau_1rsb", "tau_c", "1rsb", "P_rsb"), ("tau_2rsb", "tau_c", "2rsb", "P_2rsb")):
         provenance.stamp(ds, var, q, model="dense-hebbian", method="capacity", level=lv, coords={"P": dim},
                          max_points=2 if lv == "rs" else 1)
     paths.append(style.save_data(ds, outdir, "capacity-vs-P"))

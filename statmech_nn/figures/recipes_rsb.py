@@ -3,7 +3,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.ticker import MaxNLocator
 
-from . import recipe, style
+from . import provenance, recipe, style
 
 SK_CONV = "SK: H = -sum_{i<j} J_ij s_i s_j, J_ij ~ N(0, 1/N); T = 1/beta; energies per spin."
 E_PUBLISHED = -0.7631667     # Crisanti-Rizzo 2002; Oppermann-Schmidt-Sherrington 2007
@@ -69,6 +69,12 @@ def rsb_convergence(outdir, scale):
                     attrs={"sk_energy_frsb_extrapolated": e_inf, "sk_energy_frsb_error": e_err,
                            "sk_energy_published": E_PUBLISHED, "dense_tau_c_rs": tau_rs, "scale": scale,
                            "convention": SK_CONV})
+    # the 2RSB points through the models' public API (re-checked by tests/test_figures.py)
+    ds["sk_energy_2rsb"] = ((), float(e[1]))
+    provenance.stamp(ds, "sk_energy_2rsb", "energy", model="sk", level="2rsb", params={"T": 0.0}, max_points=1)
+    ds["dense_tau_c_2rsb"] = ((), float(caps[1]))
+    provenance.stamp(ds, "dense_tau_c_2rsb", "tau_c", model="dense-hebbian", method="capacity", level="2rsb",
+                     params={"P": 4}, max_points=1)
     paths.append(style.save_data(ds, outdir, "rsb-convergence"))
     return paths
 
@@ -80,13 +86,14 @@ def sk_qx(outdir, scale):
     cfg = _QX[scale]
     E = PSpinEngine((2,), 2)
     fig, ax = style.new(figsize=(5.8, 4.3))
-    xs_all, qs_all, steps = [], [], []
+    xs_all, qs_all, steps, fs = [], [], [], []
     for i, T in enumerate(cfg["T"]):
         s = k_sequence(E, _sk_prm(T), cfg["k"], False)[-1]
         xg, qg = q_of_x(s["q"], s["x"], n=401)
         ax.plot(xg, qg, color=f"C{i}", lw=1.2, label=f"T = {T}")
         xs_all.append(qg)
         steps.append((s["q"], s["x"]))
+        fs.append(s["free_energy"])
     xx = np.linspace(0, 0.5, 10)
     ax.plot(xx, xx / 2, "k:", lw=0.8, label="q = x/2 (leading order near T_c)")
     ax.set(xlabel="x", ylabel="q(x)", title=f"SK Parisi function, {cfg['k']}-step RSB", xlim=(0, 1), ylim=(0, 1))
@@ -100,5 +107,8 @@ def sk_qx(outdir, scale):
                      "x_l": (("T", "step"), np.array([x for _, x in steps]))},
                     coords={"T": list(cfg["T"]), "x": xg, "level": np.arange(k + 1), "step": np.arange(1, k + 1)},
                     attrs={"model": "sk", "k": k, "convention": SK_CONV, "scale": scale})
+    ds["free_energy"] = (("T",), np.array(fs))
+    provenance.stamp(ds, "free_energy", "free_energy", model="sk", level=f"{k}rsb", coords={"T": "T"},
+                     max_points=1)
     paths.append(style.save_data(ds, outdir, "sk-qx"))
     return paths
