@@ -154,7 +154,7 @@ def test_bad_input(sk):
     with pytest.raises(ParameterError, match="T"):
         sk.solve(T=-1)
     with pytest.raises(ParameterError, match="level"):
-        sk.solve(level="frsb", T=0.5)
+        sk.solve(level="9rsb", T=0.5)              # 2rsb ... 8rsb and frsb exist since the k-RSB engine
     with pytest.raises(ParameterError, match="branch"):
         sk.solve(T=0.5, branch="retrieval")
 
