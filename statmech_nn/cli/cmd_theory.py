@@ -10,17 +10,18 @@ def _add_model_parsers(cmd_parser, with_temperature, func):
     for name in model_names():
         model = get_model(name)
         mp = msub.add_parser(name, help=(model.__doc__ or "").strip().splitlines()[0])
-        add_model_options(mp, model, temperature=with_temperature)
+        temp = with_temperature or getattr(model, "capacity_has_temperature", False)
+        add_model_options(mp, model, temperature=temp)
         mp.add_argument("--level", default="rs", help=f"theory level: {', '.join(model.levels)}")
         if with_temperature:
             mp.add_argument("--branch", default=None,
-                            help="start from this branch (retrieval, spin-glass, paramagnet); "
-                                 "default: the thermodynamic state")
+                            help="start from this branch (e.g. retrieval, spin-glass, paramagnet; "
+                                 "perceptron-field: low, high, auto); default: the thermodynamic state")
             if getattr(model, "methods", None):
                 mp.add_argument("--method", default=None, choices=model.methods,
                                 help=f"how to find the state (default {model.methods[0]})")
         add_output_options(mp)
-        mp.set_defaults(func=func, _model=model, _temp=with_temperature)
+        mp.set_defaults(func=func, _model=model, _temp=temp)
 
 
 def _run_solve(args):
@@ -32,7 +33,7 @@ def _run_solve(args):
 
 def _run_capacity(args):
     model = args._model
-    res = model.capacity(level=args.level, **model_kwargs(args, model, temperature=False))
+    res = model.capacity(level=args.level, **model_kwargs(args, model, temperature=args._temp))
     return emit(res, args.json)
 
 

@@ -11,14 +11,23 @@ of shape ``batch + (n,)`` with ``sum(w, -1) == 1`` (to 1e-15):
   including beta * b -> inf, where Gauss-Hermite stops converging.
 
 :func:`normal_nodes` picks one of them per batch element by ``beta * b``.
+Integrands tilted by a log-concave weight (H(g)^beta, e^{beta x ...}) whose peak leaves the
+window |z| <= 9 use the peak-centred rule of :mod:`statmech_nn.core.peak`; the 1RSB cosh^x
+tilts are averaged exactly re-centred in :mod:`statmech_nn.core.tilted`.
+Every node count is multiplied by the refinement factor of
+:func:`statmech_nn.core.quaderr.refinement` (which also widens the fixed window |z| <= 9);
+error estimates are in :mod:`statmech_nn.core.quaderr`.
 The T -> 0 closed forms (erf, log-Phi) live in the models; helpers here:
-:func:`log_cosh`, :func:`log_Phi`.
+:func:`log_2cosh`, :func:`log_cosh`, :func:`log_Phi`.
 """
 from functools import lru_cache
 
 import numpy as np
 from scipy import special
 
+from .quaderr import nodes, window_levels
+
+LN2 = float(np.log(2.0))
 SQRT2 = np.sqrt(2.0)
 SQRT2PI = np.sqrt(2.0 * np.pi)
 
@@ -47,7 +56,12 @@ def legendre(n):
 
 
 def hermite_nodes(a, b, n=128):
-    """Nodes h = a + b z_k and weights for E_z F(a + b z) by Gauss-Hermite."""
+    """Nodes h = a + b z_k and weights for E_z F(a + b z) by Gauss-Hermite (n times the
+    refinement factor)."""
+    return _hermite_nodes(a, b, nodes(n))
+
+
+def _hermite_nodes(a, b, n):
     z, w = hermite(n)
     a = np.asarray(a, float)[..., None]
     b = np.asarray(b, float)[..., None]
@@ -55,20 +69,31 @@ def hermite_nodes(a, b, n=128):
     return h, np.broadcast_to(w, h.shape)
 
 
-def kink_nodes(a, b, width, n_panel=10):
+def kink_nodes(a, b, width, n_panel=10, breaks=None):
     """Nodes and weights for E_z F(a + b z) with F sharp at h = 0 on scale ``width``.
 
+    ``breaks`` (optional, shape ``a.shape + (k,)``): further panel edges in z (e.g. at a second
+    switch of F), clipped to the window.
+
     Composite Gauss-Legendre over z in [-9, 9]; panel edges are the fixed
-    ``_Z_BREAKS`` plus the z where h = c * width for c in ``_KINK_BREAKS``.
+    ``_Z_BREAKS`` plus the z where h = c * width for c in ``_KINK_BREAKS``. Under
+    ``refinement(f)`` every panel has f times the nodes and the window grows by 3 per
+    doubling (|z| <= 12 at f = 2), so a truncated tilted integrand shows up as an error.
     """
     a, b, width = np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, width)))
+    zb = _z_breaks()
+    zmax = zb[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         zk = (_KINK_BREAKS * width[..., None] - a[..., None]) / b[..., None]
-    zk = np.where(np.isfinite(zk), zk, -9.0)
-    zk = np.clip(zk, -9.0, 9.0)
-    edges = np.sort(np.concatenate([np.broadcast_to(_Z_BREAKS, a.shape + _Z_BREAKS.shape), zk], -1), -1)
+    zk = np.where(np.isfinite(zk), zk, -zmax)
+    zk = np.clip(zk, -zmax, zmax)
+    parts = [np.broadcast_to(zb, a.shape + zb.shape), zk]
+    if breaks is not None:
+        bk = np.asarray(breaks, float)
+        parts.append(np.clip(np.where(np.isfinite(bk), bk, -zmax), -zmax, zmax) + 0.0 * a[..., None])
+    edges = np.sort(np.concatenate(parts, -1), -1)
     lo, hi = edges[..., :-1], edges[..., 1:]
-    x, wl = legendre(n_panel)
+    x, wl = legendre(nodes(n_panel))
     half = 0.5 * (hi - lo)
     z = (0.5 * (hi + lo))[..., None] + half[..., None] * x
     w = half[..., None] * wl * np.exp(-0.5 * z * z) / SQRT2PI
@@ -76,6 +101,20 @@ def kink_nodes(a, b, width, n_panel=10):
     w = w.reshape(a.shape + (-1,))
     w = w / w.sum(-1, keepdims=True)  # removes the 1e-19 tail mass beyond |z| = 9
     return a[..., None] + b[..., None] * z, w
+
+
+@lru_cache(maxsize=8)
+def _z_breaks_at(levels):
+    if levels == 0:
+        return _Z_BREAKS
+    ext = 9.0 + 3.0 * np.arange(1, levels + 1)
+    zb = np.concatenate([-ext[::-1], _Z_BREAKS, ext])
+    zb.setflags(write=False)
+    return zb
+
+
+def _z_breaks():
+    return _z_breaks_at(window_levels())
 
 
 def normal_nodes(a, b, beta, n_panel=10, switch=1.0):
@@ -93,7 +132,7 @@ def normal_nodes(a, b, beta, n_panel=10, switch=1.0):
     a, b, beta = np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, beta)))
     hk, wk = kink_nodes(a, b, np.where(np.isfinite(beta), 1.0 / beta, 0.0), n_panel=n_panel)
     m = hk.shape[-1]
-    hh, wh = hermite_nodes(a, b, m)
+    hh, wh = _hermite_nodes(a, b, m)
     smooth = (beta * np.abs(b) < switch)[..., None]
     return np.where(smooth, hh, hk), np.where(smooth, wh, wk)
 
@@ -103,10 +142,15 @@ def expect(values, w):
     return np.sum(values * w, axis=-1)
 
 
-def log_cosh(u):
-    """ln cosh(u), stable for any |u| (|u| + log1p(exp(-2|u|)) - ln 2)."""
+def log_2cosh(u):
+    """ln 2cosh(u) = |u| + log1p(exp(-2|u|)), stable for any |u|."""
     au = np.abs(u)
-    return au + np.log1p(np.exp(-2.0 * au)) - np.log(2.0)
+    return au + np.log1p(np.exp(-2.0 * au))
+
+
+def log_cosh(u):
+    """ln cosh(u), stable for any |u| (:func:`log_2cosh` - ln 2)."""
+    return log_2cosh(u) - LN2
 
 
 def sech2(u):

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .errors import NotConvergedWarning
+from .quaderr import QUADRATURE_TOL, logged_error, logged_where
 
 
 def jsonable(v):
@@ -47,7 +48,10 @@ class SaddleResult(AttrDict):
     *undamped* stationarity map, plus |dA/dx| at 1RSB), ``iterations``,
     ``stability`` (dict; e.g. ``replicon`` = AT eigenvalue, stable when < 1 in the
     normalisation documented by the model), ``branch`` ('retrieval', 'spin-glass',
-    'paramagnet', ...), ``message``.
+    'paramagnet', ...), ``message``, ``quadrature_error`` (the largest estimated error of the
+    integrals evaluated at the solution, mixed absolute/relative, see
+    :mod:`statmech_nn.core.quaderr`; 0 where the model has no quadrature) and
+    ``quadrature_tol`` (above it the result is ``converged=False``).
     """
 
     __setattr__ = dict.__setitem__
@@ -77,14 +81,31 @@ class SaddleResult(AttrDict):
 
 
 def make_result(model, level, params, order_parameters, free_energy, energy, entropy,
-                converged, residual, iterations, stability=None, branch="", message="", cls=None, **extra):
-    """A :class:`SaddleResult` (or ``cls``, a subclass such as ``core.typed.Capacity``)."""
+                converged, residual, iterations, stability=None, branch="", message="", cls=None,
+                quadrature_error=None, quadrature_tol=None, **extra):
+    """A :class:`SaddleResult` (or ``cls``, a subclass such as ``core.typed.Capacity``).
+
+    ``quadrature_error`` defaults to the largest error recorded in the innermost open
+    :func:`~statmech_nn.core.quaderr.error_log` (the models' ``solve``, ``capacity`` and
+    ``threshold`` run in one); a result whose error exceeds ``quadrature_tol`` (default
+    :data:`~statmech_nn.core.quaderr.QUADRATURE_TOL`) is not converged, and says so."""
+    where = ""
+    if quadrature_error is None:
+        quadrature_error, where = logged_error(), logged_where()
+    qe = float(quadrature_error)
+    tol = QUADRATURE_TOL if quadrature_tol is None else float(quadrature_tol)
+    if qe > tol:
+        converged = False
+        note = (f"quadrature error {qe:.2g} exceeds the tolerance {tol:.0e}"
+                + (f" (in {where})" if where else "") + ": the integrals are not resolved here")
+        message = f"{message}; {note}" if message else note
     r = (cls or SaddleResult)(
         model=model, level=level, params=dict(params),
         order_parameters={k: float(v) for k, v in order_parameters.items()},
         free_energy=float(free_energy), energy=float(energy), entropy=float(entropy),
         converged=bool(converged), residual=float(residual), iterations=int(iterations),
         stability=dict(stability or {}), branch=branch, message=message,
+        quadrature_error=qe, quadrature_tol=tol,
     )
     r.update(extra)
     return r

@@ -22,30 +22,62 @@ def _sgd_task1(alpha, N, seeds, epochs):
 
 
 @recipe("perceptron-task1", "field-space learning of a binary teacher: eps = arccos(p)/pi vs alpha, "
-        "RS theory (beta_T = 20) and Adam on the fields (error bars over seeds)")
+        "RS theory (beta_T = 20: low- and high-R branches, metastable parts dashed, first-order jump at "
+        "alpha_c) and Adam on the fields (error bars over seeds)")
 def perceptron_task1(outdir, scale):
     import xarray as xr
 
-    from ..perceptron.field import sweep_alpha
+    from ..perceptron.field import PerceptronField, sweep_alpha
     s = S1[scale]
-    th = sweep_alpha(s["theory"], T_FIELD)
+    al = np.array(s["theory"], float)
+    th = sweep_alpha(al, T_FIELD)
+    # the transition and spinodals (about a minute); the tiny build stays below the spinodal
+    cap = PerceptronField().capacity(T=T_FIELD) if al.max() > 1.4 else None
+    ac = cap["alpha_c"] if cap is not None and cap.converged else np.nan
     sg = np.array([_sgd_task1(a, s["N"], s["seeds"], s["epochs"]) for a in s["sgd"]])
+    get = lambda br, k: np.array([o[br][k] if o.get(br) else np.nan for o in th])
+    eps = {br: get(br, "generalization_error") for br in ("low", "high")}
     fig, ax = style.new()
-    ax.plot(s["theory"], [o["generalization_error"] for o in th], **style.THEORY["rs"], label="RS theory, sign(m)")
-    ax.plot(s["theory"], [o["eps_mean"] for o in th], ls=":", label="RS theory, mean vector")
-    style.mc_points(ax, s["sgd"], sg[:, 0], sg[:, 1], label=f"Adam on fields, N={s['N']}")
+    for br, c in (("low", "C0"), ("high", "C3")):
+        x, e = al, eps[br]
+        if np.isfinite(ac):   # both branches at alpha_c itself, so that the pieces meet at the jump
+            x, e = np.append(x, ac), np.append(e, cap[f"eps_{br}"])
+            o = np.argsort(x)
+            x, e = x[o], e[o]
+        thermo = (x <= ac) if br == "low" else (x >= ac)
+        if not np.isfinite(ac):
+            thermo = np.full(x.size, br == "low")
+        ax.plot(x, np.where(thermo, e, np.nan), color=c, ls="-", label=f"RS, {br}-R branch")
+        ax.plot(x, np.where(~thermo | (x == ac), e, np.nan), color=c, ls="--", lw=1.0,
+                label=f"RS, {br}-R branch, metastable")
+    if np.isfinite(ac):
+        ax.plot([ac, ac], [cap["eps_high"], cap["eps_low"]], color="k", lw=0.9, ls=":",
+                label=rf"first-order jump, $\alpha_c$ = {ac:.4f}")
+    style.mc_points(ax, s["sgd"], sg[:, 0], sg[:, 1], color="C2", label=f"Adam on fields, N={s['N']}")
     ax.set_xlabel(r"$\alpha$")
-    ax.set_ylabel(r"$\epsilon_g$")
-    ax.legend()
-    style.caption(fig, f"beta_T = {1 / T_FIELD:g}, Rademacher inputs, no KL, sign(0)=+1; scale={scale}")
-    ds = xr.Dataset({"eps_theory": ("alpha", [o["generalization_error"] for o in th]),
-                     "p_theory": ("alpha", [o["p"] for o in th]),
-                     "q": ("alpha", [o["q"] for o in th]), "R": ("alpha", [o["R"] for o in th]),
-                     "Q": ("alpha", [o["Q"] for o in th]),
-                     "eps_sgd": ("alpha_sgd", sg[:, 0]), "eps_sgd_err": ("alpha_sgd", sg[:, 1])},
-                    coords={"alpha": s["theory"], "alpha_sgd": s["sgd"]}, attrs={"T": T_FIELD, "N": s["N"]})
+    ax.set_ylabel(r"$\epsilon_g$ = arccos(p)/$\pi$")
+    ax.legend(fontsize=6.5)
+    extra = (f"; alpha_c = {ac:.4f}, high branch for alpha >= {cap['alpha_sp']:.4f}, low branch up to "
+             f"{cap['alpha_sp_low']:.4f}" if np.isfinite(ac) else "")
+    style.caption(fig, f"beta_T = {1 / T_FIELD:g}, Rademacher inputs, no KL, sign(0)=+1; solid: thermodynamic "
+                       f"state, dashed: metastable{extra}; scale={scale}")
+    sel = lambda k: ("alpha", [o.get(k, np.nan) for o in th])
+    data = {"eps_theory": sel("generalization_error"), "eps_mean_theory": sel("eps_mean"),
+            "p_theory": sel("p"), "q": sel("q"), "R": sel("R"),
+            "Q": sel("Q"), "branch": ("alpha", [o["branch"] for o in th]),
+            "eps_low": ("alpha", eps["low"]), "eps_high": ("alpha", eps["high"]),
+            "R_low": ("alpha", get("low", "R")), "R_high": ("alpha", get("high", "R")),
+            "eps_sgd": ("alpha_sgd", sg[:, 0]), "eps_sgd_err": ("alpha_sgd", sg[:, 1])}
+    attrs = {"model": "perceptron-field", "level": "rs", "T": T_FIELD, "gamma1": 0.0, "N": s["N"]}
+    if np.isfinite(ac):
+        attrs.update(alpha_c=ac, alpha_sp=cap["alpha_sp"], alpha_sp_low=cap["alpha_sp_low"],
+                     eps_low_at_alpha_c=cap["eps_low"], eps_high_at_alpha_c=cap["eps_high"])
+    ds = xr.Dataset(data, coords={"alpha": al, "alpha_sgd": s["sgd"]}, attrs=attrs)
     provenance.stamp(ds, "eps_theory", "generalization_error", model="perceptron-field", params={"T": T_FIELD},
                      max_points=1)
+    for br in ("low", "high"):
+        provenance.stamp(ds, f"eps_{br}", "generalization_error", model="perceptron-field", branch=br,
+                         params={"T": T_FIELD}, max_points=1)
     return style.save(fig, outdir, "perceptron-task1") + [style.save_data(ds, outdir, "perceptron-task1")]
 
 

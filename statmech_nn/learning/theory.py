@@ -37,6 +37,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
+from ..core import quaderr
 from ..core.errors import ParameterError, check_range
 from ..core.quadrature import expect, hermite, log_cosh, normal_nodes, sech2
 from ..core.result import make_result
@@ -57,7 +58,15 @@ def _moments(law, kappa, b, beta, full=True):
     """Site averages for h = kappa xi~ + b z at finite beta (arrays of shape (batch,)).
 
     Returns E tanh, E tanh^2, E xi~ tanh and, with ``full``, E sech^4, E ln cosh (all of beta h).
+    With ``full`` (the evaluation at a solution) their quadrature error is recorded
+    (:func:`core.quaderr.estimate`).
     """
+    if full:
+        return quaderr.estimate(_moments_rule, law, kappa, b, beta, True, where="RS site averages")[0]
+    return _moments_rule(law, kappa, b, beta, False)
+
+
+def _moments_rule(law, kappa, b, beta, full):
     if law.kind == "gaussian":
         mu = kappa * law.a0
         sd = np.sqrt(kappa * kappa * law.s * law.s + b * b)
@@ -388,7 +397,7 @@ class _Learning(TheoryModel):
         from ..theory.pspin import PSpinEngine
         P, law, beta = c["P"], c["law"], c["beta"]
         if law.kind == "gaussian":
-            zz, ws = hermite(48)
+            zz, ws = hermite(quaderr.nodes(48))
             xs = law.a0[0] + law.s[0] * zz
         else:
             keep = law.w[0] > 0
@@ -403,7 +412,7 @@ class _Learning(TheoryModel):
         prm = {"beta": np.full(shape, beta), "a0": np.zeros(shape), "c%d" % P: np.full(shape, cP),
                "h": (n ** (P - 1) / c["fact"])[:, None] * xs[None, :]}
         b = lambda v: np.broadcast_to(v[:, None], shape)
-        av = eng.rsb_averages(np.zeros(shape), b(q0), b(q1), b(x), prm, full=full)
+        av = eng.rsb_averages(np.zeros(shape), b(q0), b(q1), b(x), prm, full=full, estimate=full)
         E = lambda a: np.sum(a * ws, -1)
         Dq = (q1 * P * cP * q1 ** (P - 1) - cP * q1 ** P) - (q0 * P * cP * q0 ** (P - 1) - cP * q0 ** P)
         out = dict(n=E(av["t"] * xs), tt=E(av["tt"]), t2=E(av["t2"]), lnZ=E(av["lnZ"]),

@@ -11,7 +11,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from ..core.quadrature import H, kink_nodes, legendre, log_cosh, log_H  # noqa: F401 (re-exported)
+from ..core.quaderr import nodes, window_levels
+from ..core.quadrature import H, kink_nodes, legendre, log_2cosh, log_cosh, log_H  # noqa: F401 (re-exported)
 
 LOG_SQRT2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -40,16 +41,26 @@ def z_rule(width=1.0, n_panel=10):
     return kink_nodes(np.zeros_like(w), np.ones_like(w), w, n_panel=n_panel)
 
 
-def t_panel(kappa):
-    """Panel width for the central region |t| < 4 given the entropic weight kappa S(m): the
-    density exp(kappa S) has width 1/sqrt(kappa) in t around t = 0 (resolved by <= 2/sqrt(kappa)
-    panels of 8 nodes: error 7e-11 at kappa = 20; 0.5-wide panels would give 2e-5 at kappa = 100)."""
+def t_panel(kappa, A=None):
+    """Panel width for the central region |t| < 4 given the entropic weight kappa S(m) and the
+    quadratic coefficient A m^2 of the site measure: the density has curvature
+    -2A + kappa/(1 - m^2) >= max(kappa, -2A) in m, i.e. width <= 1/sqrt(max(kappa, -2A)) in t,
+    resolved by <= 2/sqrt(.) panels of 8 nodes (error 7e-11 at kappa = 20; 0.5-wide panels would
+    give 2e-5 at kappa = 100). Computed from the largest value over the batch."""
     k = float(np.max(kappa)) if np.size(kappa) else 0.0
-    return None if k <= 16.0 else round(max(min(0.5, 2.0 / math.sqrt(k)), 0.01), 4)
+    if A is not None and np.size(A):
+        k = max(k, float(np.max(-2.0 * np.asarray(A, float))))
+    return None if k <= 16.0 else round(max(min(0.5, 2.0 / math.sqrt(k)), 0.005), 4)
+
+
+def t_rule(t_max=22.0, panel=0.5, n=8, fine=None):
+    """Composite Gauss-Legendre nodes in t = atanh(m) (see :func:`_t_rule`); ``n`` nodes per
+    panel times the refinement factor, and the window grows by 4 per doubling."""
+    return _t_rule(t_max + 4.0 * window_levels(), panel, nodes(n), fine)
 
 
 @lru_cache(maxsize=16)
-def t_rule(t_max=22.0, panel=0.5, n=8, fine=None):
+def _t_rule(t_max, panel, n, fine):
     """Composite Gauss-Legendre nodes in t = atanh(m) on [-t_max, t_max] with t = 0 a
     panel edge (so sign(m) is integrated exactly).
 
@@ -70,7 +81,7 @@ def t_rule(t_max=22.0, panel=0.5, n=8, fine=None):
     t = ((0.5 * (hi + lo))[:, None] + half[:, None] * x).ravel()
     wt = (half[:, None] * wl).ravel()
     m = np.tanh(t)
-    logw = np.log(wt) + np.log(4.0) - 2.0 * np.abs(t) - 2.0 * np.log1p(np.exp(-2.0 * np.abs(t)))
+    logw = np.log(wt) + np.log(4.0) - 2.0 * log_2cosh(t)      # ln of the Jacobian sech^2 t
     for a in (t, logw, m):
         a.setflags(write=False)
     return t, logw, m
@@ -85,8 +96,7 @@ def binary_entropy(m):
 
 def binary_entropy_t(t):
     """S(tanh t) written in t (stable for large |t|): ln(2 cosh t) - t tanh t."""
-    at = np.abs(t)
-    return at + np.log1p(np.exp(-2 * at)) - t * np.tanh(t)
+    return log_2cosh(t) - t * np.tanh(t)
 
 
 def eps_from_overlap(p):

@@ -34,19 +34,22 @@ from scipy.special import logsumexp
 
 from ..core.errors import ParameterError
 from ..core.path import load_path
+from ..core.quaderr import estimate, nodes
 from ..core.quadrature import kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
 from .common import binary_entropy_t, eps_from_overlap, log_cosh, t_panel, t_rule
-from .field import PerceptronField, _clamp, _even, _hats, check_field_T
+from .field import PerceptronField, _even, _hats, check_field_T
+from .field_terms import clamp as _clamp
 
-N_TABLE = 1201
+#: nodes of the site tables in u = asinh(h/h0) (times the refinement factor)
+N_TABLE = 2401
 
 
 def reference_atoms(qh1, rh1, Qh1, kappa1=0.0, n_panel=10, prune=1e-15):
     """Task-1 site marginal on the t = atanh(m1) grid: (t_j, W_j), sum W = 1."""
-    t, logw, m = t_rule(fine=t_panel(kappa1))
+    t, logw, m = t_rule(fine=t_panel(kappa1, Qh1 - 0.5 * qh1))
     b = math.sqrt(max(qh1, 0.0))
     h, wz = kink_nodes(np.array(rh1, float), np.array(b), np.array(1.0), n_panel=n_panel)
     lw = logw + (Qh1 - 0.5 * qh1) * m * m + h[:, None] * m + kappa1 * binary_entropy_t(t)
@@ -57,13 +60,14 @@ def reference_atoms(qh1, rh1, Qh1, kappa1=0.0, n_panel=10, prune=1e-15):
     return t[keep], W
 
 
-def site_table(A, kappa, hmax, n=N_TABLE, h0=0.5):
+def site_table(A, kappa, hmax, n=None, h0=0.5):
     """Cubic splines in u = asinh(h/h0) of ln Z, <m>, <m^2>, <sign m> for the measure
     exp(A m^2 + h m + kappa S(m)) dm on [-1, 1]."""
+    n = N_TABLE if n is None else n
     U = math.asinh(max(hmax, 1.0) / h0)
-    u = np.linspace(-U, U, n)
+    u = np.linspace(-U, U, nodes(n - 1) + 1)
     hh = h0 * np.sinh(u)
-    t, logw, m = t_rule(fine=t_panel(kappa))
+    t, logw, m = t_rule(fine=t_panel(kappa, A))
     lw = logw + A * m * m + kappa * binary_entropy_t(t) + hh[:, None] * m
     mx = lw.max(-1, keepdims=True)
     p = np.exp(lw - mx)
@@ -77,7 +81,7 @@ def site_table(A, kappa, hmax, n=N_TABLE, h0=0.5):
 
 def site_direct(A, kappa, h):
     """Direct evaluation of (ln Z, <m>, <m^2>, <sign m>) at fields h (for checks)."""
-    t, logw, m = t_rule(fine=t_panel(kappa))
+    t, logw, m = t_rule(fine=t_panel(kappa, A))
     h = np.asarray(h, float)
     lw = logw + A * m * m + kappa * binary_entropy_t(t) + h[..., None] * m
     lz = logsumexp(lw, axis=-1)
@@ -85,7 +89,7 @@ def site_direct(A, kappa, h):
     return np.stack([lz, p @ m, p @ (m * m), p @ np.where(t >= 0, 1.0, -1.0)], axis=-1)
 
 
-def task2_site(qh2, rh2, Qh2, kappa2, r0, atoms, n_panel=6):
+def task2_site(qh2, rh2, Qh2, kappa2, r0, atoms, n_panel=10):
     """Averages of the task-2 site measure over B, theta1 ~ atoms and x.
 
     Returns dict with lnZ (including the KL constant), q2, R2, Q2, p1, p2, R1, p_ref."""
@@ -134,10 +138,12 @@ class Continual(TheoryModel):
                        "eps2 = arccos(p2)/pi (learning)")
 
     def task1(self, alpha1, beta, gamma1=0.0):
-        fm = PerceptronField()
-        r, br, o = fm._select(alpha1, beta, gamma1, ["low", "high"])
-        o = dict(o, branch=br)
-        return o, bool(r.converged[0])
+        """The task-1 state: the thermodynamic state of ``perceptron-field`` (dict of its
+        order parameters and observables, converged)."""
+        r = PerceptronField().solve(alpha=alpha1, beta=beta, gamma1=gamma1)
+        o = dict(r.order_parameters, branch=r.branch, generalization_error=r.generalization_error,
+                 quadrature_error=r.quadrature_error)
+        return o, bool(r.converged)
 
     def _map(self, x, p):
         out = np.empty_like(x)
@@ -173,17 +179,25 @@ class Continual(TheoryModel):
         return r.x[:, 0], bool(r.converged[0]), float(r.residual[0]), int(r.iterations[0])
 
     def evaluate2(self, x, alpha2, r0, gamma, beta, atoms):
+        ((qh, rh, Qh, ge, e), s), qerr = estimate(self._terms2, x, alpha2, r0, gamma, beta, atoms,
+                                                  where="continual task 2")
         q, R, Q = (float(v) for v in x)
-        if alpha2 > 0:
-            qc, Rc, Qc = _clamp(q, R, Q)
-            qh, rh, Qh, ge, e = (float(np.squeeze(v)) for v in _hats(qc, Rc, Qc, alpha2, beta))
-        else:
-            qh = rh = Qh = ge = e = 0.0
-        s = task2_site(qh, rh, Qh, beta * gamma, r0, atoms)
         phi = -Qh * Q + 0.5 * qh * q - rh * R + s["lnZ"] + alpha2 * ge
         return dict(q2=q, R2=R, Q2=Q, q2_hat=qh, r2_hat=rh, Q2_hat=Qh, p1=s["p1"], p2=s["p2"],
                     R1=s["R1"], p_ref=s["p_ref"], phi=phi, energy=-alpha2 * e,
-                    eps1=float(eps_from_overlap(s["p1"])), eps2=float(eps_from_overlap(s["p2"])))
+                    eps1=float(eps_from_overlap(s["p1"])), eps2=float(eps_from_overlap(s["p2"])),
+                    quadrature_error=float(qerr))
+
+    @staticmethod
+    def _terms2(x, alpha2, r0, gamma, beta, atoms):
+        """Task-2 conjugates (with G_E, E ln H) and site averages at x = (q2, R2, Q2)."""
+        q, R, Q = (float(v) for v in x)
+        if alpha2 > 0:
+            qc, Rc, Qc = _clamp(q, R, Q)
+            hats = tuple(float(np.squeeze(v)) for v in _hats(qc, Rc, Qc, alpha2, beta))
+        else:
+            hats = (0.0, 0.0, 0.0, 0.0, 0.0)
+        return hats, task2_site(*hats[:3], beta * gamma, r0, atoms)
 
     def solve(self, level="rs", branch=None, init=None, **params):
         level = self.check_level(level)
@@ -199,7 +213,9 @@ class Continual(TheoryModel):
         op.update({"q1": t1["q"], "R1_task1": t1["R"], "Q1": t1["Q"], "p1_task1": t1["p"]})
         return make_result(self.name, level, p, op, -o["phi"] / b, o["energy"], o["phi"] + b * o["energy"],
                            conv and conv1, res, it, branch="rs", eps1=o["eps1"], eps2=o["eps2"],
-                           eps_task1=t1["generalization_error"]).warn_if_unconverged()
+                           eps_task1=t1["generalization_error"], task1_branch=t1["branch"],
+                           quadrature_error=max(o["quadrature_error"], t1["quadrature_error"])
+                           ).warn_if_unconverged()
 
     def solve_batch(self, level="rs", branch=None, init=None, **arrays):
         self.check_level(level)
@@ -247,7 +263,7 @@ def _expand(atoms, r0):
             np.column_stack([Sn, newcol])[keep])
 
 
-def chain_site(qh, rh, Qh, kappa, ex_atoms, n_panel=6, want_density=False):
+def chain_site(qh, rh, Qh, kappa, ex_atoms, n_panel=10, want_density=False):
     """Site averages for the current task given expanded atoms (t_j, P_j, S_j); the current
     teacher's sign is the last column of S. Returns moments, the overlaps p_l of sign(m)
     with every teacher so far and, with ``want_density``, the next reference atoms."""
@@ -264,8 +280,8 @@ def chain_site(qh, rh, Qh, kappa, ex_atoms, n_panel=6, want_density=False):
                R=float(P @ (tau * Ex[:, 1])), Q=float(P @ Ex[:, 2]),
                p=[float(P @ (S[:, l] * Ex[:, 3])) for l in range(S.shape[1])])
     if want_density:
-        tg, logw, m = t_rule(fine=t_panel(kappa))
         A = Qh - 0.5 * qh
+        tg, logw, m = t_rule(fine=t_panel(kappa, A))
         base = logw + A * m * m + kappa * binary_entropy_t(tg)
         combos, inv = np.unique(S, axis=0, return_inverse=True)
         inv = np.ravel(inv)

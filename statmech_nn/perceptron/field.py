@@ -16,103 +16,35 @@ Stationarity: q = E<m>^2, R = E<m>, Q = E<m^2>; qh = -2 alpha dG_E/dq,
 rh = alpha dG_E/dR, Qh = alpha dG_E/dQ. The clipped student sign(m) has teacher
 overlap p = E<sign m> and error eps = arccos(p)/pi (sign(0) = +1 is a null set here).
 
-Quadrature (no Monte Carlo): z and x by composite Gauss-Legendre with breakpoints at
-the kinks (:func:`statmech_nn.core.quadrature.kink_nodes`), the m-integral in
-t = atanh(m) (:func:`statmech_nn.perceptron.common.t_rule`), where the edge layers of
-width 1/h at large fields become O(1) features. derivations/perceptron.py checks the
-hand-coded derivatives against SymPy.
+Quadrature (no Monte Carlo; :mod:`statmech_nn.perceptron.field_terms`): z by composite
+Gauss-Legendre with breakpoints at the kinks, x by the peak-centred rule (the x-integrand is
+a Gaussian tilted by H(-g)^beta whose peak leaves any fixed window), the m-integral in
+t = atanh(m). Every solution carries ``quadrature_error``: the change of all integrals at the
+solution when every node count is doubled. derivations/perceptron.py checks the hand-coded
+derivatives against SymPy.
+
+Branches (:mod:`statmech_nn.perceptron.field_branches`): at beta_T = 20 the RS solutions form
+an S-shaped curve in (alpha, R): a low-R branch (continued from alpha = 0), an unstable middle
+branch and a high-R branch; ``branch='low'|'high'`` selects one, ``'auto'`` (or None) the
+thermodynamic state (larger Phi); ``capacity`` returns the first-order transition alpha_c and
+the spinodals.
 """
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import logsumexp
 
-from ..core.errors import ParameterError
-from ..core.path import load_path
-from ..core.quadrature import expect, kink_nodes
+from ..core.errors import ParameterError, beta_from
+from ..core.quaderr import QUADRATURE_TOL, estimate
 from ..core.result import make_result
-from ..core.solver import solve_fixed_point
+from ..core.solver import FixedPointResult
 from ..theory.base import Param, TheoryModel
-from .common import H, binary_entropy_t, eps_from_overlap, log_H, log_phi, mills, t_panel, t_rule, z_rule
+from . import field_branches as FB
+from .common import eps_from_overlap
+from .field_terms import clamp, field_GE, field_GE_integrand, site_moments  # noqa: F401 (re-exported)
 
-SMALL = 1e-12
-
-
-def _clamp(q, R, Q):
-    Q = np.clip(Q, 1e-9, 1 - 1e-10)
-    q = np.clip(q, 1e-12, Q * (1 - 1e-10))
-    lim = np.sqrt(q) * (1 - 1e-10)
-    R = np.clip(R, -lim, lim)
-    return q, R, Q
-
-
-def field_GE_integrand(z, x, q, R, Q, beta):
-    """Pointwise pieces for G_E (see module docstring). z: (..., nz, 1), x: (..., nz, nx).
-    Returns the z-integrands of G_E, dq, dR, dQ, E ln H and, separately, per-(z, x)
-    the log-weight beta ln H(-g) and the x-integrands of dL/dq, dL/dQ (for checks)."""
-    s2 = q - R * R
-    s = np.sqrt(s2)
-    a = R / s
-    sQ = np.sqrt(1 - Q)
-    sd = np.sqrt(Q - q)
-    g = (np.sqrt(q) * z + sd * x) / sQ
-    lh = log_H(-g)
-    mg = mills(-g)  # d ln H(-g)/dg
-    dg_dq = (z / (2 * np.sqrt(q)) - x / (2 * sd)) / sQ
-    dg_dQ = x / (2 * sd * sQ) + g / (2 * (1 - Q))
-    return dict(g=g, lh=lh, mg=mg, dg_dq=dg_dq, dg_dQ=dg_dQ, a=a,
-                da_dR=q / (s2 * s), da_dq=-R / (2 * s2 * s))
-
-
-def field_GE(q, R, Q, beta, n_panel=10):
-    """(G_E, dG_E/dq, dG_E/dR, dG_E/dQ, E_z 2H(-az) <ln H(-g)>_x), batched (1-D arrays)."""
-    q, R, Q, beta = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, float)) for v in (q, R, Q, beta)))
-    q, R, Q = _clamp(q, R, Q)
-    a = np.abs(R) / np.sqrt(q - R * R)
-    z, wz = z_rule(1.0 / np.maximum(1.0, a), n_panel)              # (nb, nz)
-    c = np.sqrt(q)[:, None] * z / np.sqrt(1 - Q)[:, None]            # g = c + d x
-    d = (np.sqrt(Q - q) / np.sqrt(1 - Q))[:, None] * np.ones_like(z)
-    width = (1.0 / np.sqrt(beta))[:, None] * np.ones_like(z)
-    gx, wx = kink_nodes(c, d, width, n_panel=n_panel)                # (nb, nz, nx)
-    x = (gx - c[..., None]) / d[..., None]
-    P = {k: v[:, None, None] for k, v in dict(q=q, R=R, Q=Q, beta=beta).items()}
-    p = field_GE_integrand(z[..., None], x, P["q"], P["R"], P["Q"], P["beta"])
-    bl = P["beta"] * p["lh"] + np.log(np.maximum(wx, 1e-300))
-    L = logsumexp(bl, axis=-1)                                       # (nb, nz) ln D(z)
-    px = np.exp(bl - L[..., None])                                   # tilted x-weights
-    dLq = P["beta"][..., 0] * np.sum(px * p["mg"] * p["dg_dq"], -1)
-    dLQ = P["beta"][..., 0] * np.sum(px * p["mg"] * p["dg_dQ"], -1)
-    elh = np.sum(px * p["lh"], -1)
-    a_ = p["a"][..., 0]
-    A = H(-a_ * z)
-    pa = np.exp(log_phi(a_ * z))
-    ge = expect(2 * A * L, wz)
-    dR = expect(2 * z * pa * p["da_dR"][..., 0] * L, wz)
-    dq = expect(2 * (z * pa * p["da_dq"][..., 0] * L + A * dLq), wz)
-    dQ = expect(2 * A * dLQ, wz)
-    e = expect(2 * A * elh, wz)
-    return ge, dq, dR, dQ, e
-
-
-def site_moments(qh, rh, Qh, kappa=0.0, extra_field=None, n_panel=10):
-    """Single-site measure exp[(Qh - qh/2) m^2 + (sqrt(qh) z + rh) m + kappa S(m)] on [-1,1]
-    (flat dm), averaged over z: returns E ln Z, E<m>, E<m>^2, E<m^2>, E<sign m>.
-
-    ``extra_field`` (optional, shape (nb, k) with probability weights (nb, k)) adds a
-    field of a discrete random variable, see :mod:`continual`."""
-    qh, rh, Qh, kappa = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, float)) for v in (qh, rh, Qh, kappa)))
-    b = np.sqrt(np.maximum(qh, 0.0))
-    h, wz = kink_nodes(rh, b, np.ones_like(b), n_panel=n_panel)     # (nb, nz) fields
-    t, logw, m = t_rule(fine=t_panel(kappa))
-    A = (Qh - 0.5 * qh)[:, None, None]
-    lw = logw + A * m * m + h[..., None] * m + kappa[:, None, None] * binary_entropy_t(t)
-    lz = logsumexp(lw, axis=-1)
-    pm = np.exp(lw - lz[..., None])
-    m1 = np.sum(pm * m, -1)
-    m2 = np.sum(pm * m * m, -1)
-    ms = np.sum(pm * np.where(t >= 0, 1.0, -1.0), -1)
-    return expect(lz, wz), expect(m1, wz), expect(m1 * m1, wz), expect(m2, wz), expect(ms, wz)
+_clamp = clamp  # backward-compatible name
+BRANCHES = ("low", "high")
 
 
 def _hats(q, R, Q, alpha, beta):
@@ -124,7 +56,7 @@ def _hats(q, R, Q, alpha, beta):
 
 def field_map(x, p):
     """Undamped map (q, R, Q) -> (E<m>^2, E<m>, E<m^2>)."""
-    q, R, Q = _clamp(x[0], x[1], x[2])
+    q, R, Q = clamp(x[0], x[1], x[2])
     qh, rh, Qh, _, _ = _hats(q, R, Q, p["alpha"], p["beta"])
     _, m1, mm, m2, _ = site_moments(qh, rh, Qh, p["beta"] * p["gamma1"])
     return np.stack([mm, m1, m2])
@@ -142,6 +74,35 @@ def _even(a, step):
     return np.linspace(a / n, a, n)
 
 
+def _terms(q, R, Q, alpha, beta, kappa):
+    """Conjugates, G_E, E ln H and the site averages at (q, R, Q): every integral of Phi."""
+    if alpha == 0:
+        hats = (0.0, 0.0, 0.0, 0.0, 0.0)
+    else:
+        qc, Rc, Qc = clamp(q, R, Q)
+        hats = tuple(float(np.squeeze(v)) for v in _hats(qc, Rc, Qc, alpha, beta))
+    site = tuple(float(np.squeeze(v)) for v in site_moments(*hats[:3], kappa))
+    return hats, site
+
+
+def exact_zero(beta, gamma1):
+    """The alpha = 0 solution: the map applied once to any point (no data: no dependence)."""
+    return field_map(np.array([[0.0], [0.0], [0.5]]), {"alpha": np.array([0.0]), "beta": np.array([beta]),
+                                                       "gamma1": np.array([gamma1])})[:, 0]
+
+
+def select_state(candidates):
+    """The thermodynamic state among candidate solutions: the converged one with the largest
+    free entropy Phi (smallest f = -Phi/beta_T); candidates that coincide are one state.
+    ``candidates``: list of (label, observables dict with 'phi' and 'converged'). Returns the
+    chosen (label, observables)."""
+    best = None
+    for lab, o in candidates:
+        if best is None or (o["converged"] and (not best[1]["converged"] or o["phi"] > best[1]["phi"] + 1e-12)):
+            best = (lab, o)
+    return best
+
+
 @dataclass
 class PerceptronField(TheoryModel):
     """Field-space variational learning of a binary teacher (Gibbs measure over means m)."""
@@ -154,161 +115,172 @@ class PerceptronField(TheoryModel):
     ))
     convention: str = ("T = 1/beta_T multiplies the variational objective; Phi per weight with flat dm "
                        "on [-1,1]; eps = arccos(p)/pi for the clipped student sign(m)")
+    capacity_has_temperature: bool = True
 
-    HIGH_START = (0.97, 0.98, 0.975)
-    #: the well-generalising branch is searched for (branch=None) only from this load on: at
-    #: beta_T = 20 a direct start did not converge at alpha = 1.0, 1.2, 1.3 (40 Newton steps), it
-    #: exists at 1.5 and the transition is at 1.5641; a failed search costs a whole solve.
-    #: Use branch="high" explicitly elsewhere.
-    HIGH_MIN_ALPHA = 1.4
+    HIGH_START = FB.HIGH_START
 
-    def solve_raw(self, alpha, beta, gamma1=0.0, init=None, path_step=0.25, branch="low"):
-        """Solve at one point by continuation in alpha from the no-data limit
-        (``branch='low'``), directly from a well-generalising start (``branch='high'``)
-        or from ``init`` = (q, R, Q). Returns the FixedPointResult."""
-        if init is None and branch == "high" and alpha > 0:
-            init = self.HIGH_START
-        if init is not None:
-            path, x0 = [alpha], np.asarray(init, float).reshape(3, 1)
-        else:
-            path, x0 = load_path(alpha, lambda a: _even(a, path_step)), np.array([[0.01], [0.05], [0.34]])
-            if alpha == 0:
-                path = [0.0]
-        if alpha == 0:  # no data: the flat measure, solved exactly by one map evaluation
+    def solve_raw(self, alpha, beta, gamma1=0.0, init=None, path_step=0.25, branch="low", search=True):
+        """One branch at one point: continuation from alpha = 0 (``branch='low'``), the
+        well-generalising start continued down (``'high'``; ``search=False``: the direct start
+        at alpha only), or Newton from ``init`` = (q, R, Q). Returns the FixedPointResult
+        (converged = the branch reaches alpha)."""
+        if alpha == 0 and init is None:
+            x = exact_zero(beta, gamma1)[:, None]
             pp = {"alpha": np.array([0.0]), "beta": np.array([beta]), "gamma1": np.array([gamma1])}
-            x = field_map(np.array([[0.0], [0.0], [0.5]]), pp)
             res = np.max(np.abs(field_map(x, pp) - x), axis=0)
-            from ..core.solver import FixedPointResult
             return FixedPointResult(x=x, residual=res, converged=res <= 1e-10, iterations=np.zeros(1, int))
-        for a in path:
-            r = solve_fixed_point(field_map, x0, {"alpha": np.array([a]), "beta": np.array([beta]),
-                                                  "gamma1": np.array([gamma1])},
-                                  bounds=([0.0, -1.0, 0.0], [1.0, 1.0, 1.0]), tol=1e-10,
-                                  maxiter=40 if branch == "high" else 100)
-            if r.converged[0]:
-                x0 = r.x
-        return r
+        if init is not None:
+            return FB.newton(field_map, alpha, beta, gamma1, init, maxiter=100)
+        if branch == "high":
+            return FB.high_branch(field_map, alpha, beta, gamma1, tries=8 if search else 0)[0]
+        return FB.follow(field_map, 0.0, exact_zero(beta, gamma1), alpha, beta, gamma1, step=path_step)[0]
 
-    def evaluate(self, x, alpha, beta, gamma1=0.0):
-        """All observables at order parameters x = (q, R, Q)."""
+    def evaluate(self, x, alpha, beta, gamma1=0.0, errors=True):
+        """All observables at order parameters x = (q, R, Q); with ``errors`` also the
+        quadrature error of every integral there (``quadrature_error``)."""
         q, R, Q = (float(v) for v in x)
-        if alpha == 0:
-            qh = rh = Qh = 0.0
-            ge = e = 0.0
+        args = (q, R, Q, alpha, beta, beta * gamma1)
+        if errors:
+            (hats, site), qerr = estimate(_terms, *args, where="perceptron-field")
         else:
-            qc, Rc, Qc = _clamp(q, R, Q)
-            qh, rh, Qh, ge, e = (float(np.squeeze(v)) for v in _hats(qc, Rc, Qc, alpha, beta))
-        lz, m1, mm, m2, ms = (float(np.squeeze(v)) for v in site_moments(qh, rh, Qh, beta * gamma1))
+            (hats, site), qerr = _terms(*args), math.nan
+        qh, rh, Qh, ge, e = hats
+        lz, m1, mm, m2, ms = site
         phi = -Qh * Q + 0.5 * qh * q - rh * R + lz + alpha * ge
         energy = -alpha * e  # mean data loss per weight (-ln H summed / N), plus KL part in phi
         return dict(q=q, R=R, Q=Q, q_hat=qh, r_hat=rh, Q_hat=Qh, p=ms, phi=phi,
                     free_energy=-phi / beta, energy=energy, entropy=phi + beta * energy,
                     generalization_error=float(eps_from_overlap(ms)),
-                    eps_mean=float(eps_from_overlap(R / math.sqrt(max(Q, 1e-300)))))
+                    eps_mean=float(eps_from_overlap(R / math.sqrt(max(Q, 1e-300)))),
+                    quadrature_error=float(np.nanmax([qerr])) if errors else math.nan)
+
+    def _branch(self, br, a, b, g1, search=True):
+        r = self.solve_raw(a, b, g1, branch=br, search=search)
+        o = self.evaluate(r.x[:, 0], a, b, g1)
+        o.update(converged=bool(r.converged[0]), residual=float(r.residual[0]),
+                 iterations=int(r.iterations[0]))
+        return o
 
     def solve(self, level="rs", branch=None, init=None, **params):
         level = self.check_level(level)
         p = self.check_params(params)
         check_field_T(p)
         a, b, g1 = p["alpha"], p["beta"], p["gamma1"]
-        if branch not in (None, "low", "high"):
-            raise ParameterError(f"branch={branch!r} is not one of low, high (or none)")
+        if branch not in (None, "auto") + BRANCHES:
+            raise ParameterError(f"branch={branch!r} is not one of low, high, auto")
+        msg = ""
         if init is not None:
             r = self.solve_raw(a, b, g1, [init["q"], init["R"], init["Q"]])
             lab, o = "init", self.evaluate(r.x[:, 0], a, b, g1)
+            o.update(converged=bool(r.converged[0]), residual=float(r.residual[0]),
+                     iterations=int(r.iterations[0]))
+        elif branch in BRANCHES:
+            lab, o = branch, self._branch(branch, a, b, g1)
+            if not o["converged"]:
+                msg = (f"the {branch} branch does not reach alpha={a:g} at T={p['T']:g} (it ends at a "
+                       "spinodal, see capacity); the last point reached is shown")
         else:
-            r, lab, o = self._select(a, b, g1, [branch] if branch else ["low", "high"])
+            # the high branch: only the direct Newton start at alpha (at beta_T = 20 it converges
+            # wherever the branch exists, alpha >= alpha_sp = 1.50); branch='high' searches further
+            cands = [("low", self._branch("low", a, b, g1))]
+            if a > 0:
+                cands.append(("high", self._branch("high", a, b, g1, search=False)))
+            lab, o = select_state(cands)
         op = {k: o[k] for k in ("q", "R", "Q", "q_hat", "r_hat", "Q_hat", "p")}
         return make_result(self.name, level, p, op, o["free_energy"], o["energy"], o["entropy"],
-                           bool(r.converged[0]), float(r.residual[0]), int(r.iterations[0]),
-                           branch=lab, generalization_error=o["generalization_error"],
-                           eps_mean=o["eps_mean"]).warn_if_unconverged()
-
-    def _select(self, a, b, g1, branches):
-        """Solve each branch; return the converged one with the largest free entropy Phi
-        (smallest f = -Phi/beta_T). Branches that land on the same point are merged."""
-        best = None
-        for br in branches:
-            if br == "high" and a < self.HIGH_MIN_ALPHA and len(branches) > 1:
-                continue
-            r = self.solve_raw(a, b, g1, branch=br)
-            o = self.evaluate(r.x[:, 0], a, b, g1)
-            cand = (bool(r.converged[0]), o["phi"], r, br, o)
-            if best is None or (cand[0] and (not best[0] or cand[1] > best[1] + 1e-12)):
-                best = cand
-        return best[2], best[3], best[4]
+                           o["converged"], o["residual"], o["iterations"], branch=lab, message=msg,
+                           generalization_error=o["generalization_error"], eps_mean=o["eps_mean"],
+                           quadrature_error=o["quadrature_error"]).warn_if_unconverged()
 
     def solve_batch(self, level="rs", branch=None, init=None, **arrays):
         self.check_level(level)
         arrays = self.check_arrays(arrays)
         a, b, g = np.broadcast_arrays(*(np.asarray(arrays[k], float) for k in ("alpha", "beta", "gamma1")))
         keys = ["q", "R", "Q", "p", "free_energy", "energy", "entropy", "generalization_error",
-                "converged", "residual", "iterations"]
+                "converged", "residual", "iterations", "quadrature_error", "branch"]
         out = {k: [] for k in keys}
         for ai, bi, gi in zip(a.ravel(), b.ravel(), g.ravel()):
-            r = self.solve(level, alpha=ai, beta=bi, gamma1=gi)
+            r = self.solve(level, branch=branch, alpha=ai, beta=bi, gamma1=gi)
             for k in keys:
                 out[k].append(r["order_parameters"][k] if k in ("q", "R", "Q", "p") else r[k])
         return {k: np.reshape(np.array(v), a.shape) for k, v in out.items()}
 
+    def capacity(self, level="rs", **params):
+        """First-order transition of the field model at temperature T: ``alpha_c`` (Phi_low =
+        Phi_high), ``alpha_sp`` (lower spinodal: the high-R branch exists for alpha >= alpha_sp),
+        ``alpha_sp_low`` (upper spinodal: the low branch exists for alpha <= alpha_sp_low),
+        ``eps_low``/``eps_high`` (generalisation errors of both branches at alpha_c)."""
+        level = self.check_level(level)
+        params = dict(params)
+        params.pop("alpha", None)
+        p = self.check_params(dict(params, alpha=0.0))
+        check_field_T(p)
+        b, g1 = p["beta"], p["gamma1"]
+        tr, cv = FB.transition(field_map, self.evaluate, b, g1)
+        if tr is None:
+            return make_result(self.name, level, p, {}, math.nan, math.nan, math.nan, False, math.nan, 0,
+                               branch="none", alpha_c=math.nan, alpha_sp=math.nan,
+                               message=f"no first-order transition at T={p['T']:g}: alpha(R) is not "
+                                       "S-shaped (a single branch)")
+        lo, hi = tr["low"], tr["high"]
+        p["alpha"] = tr["alpha_c"]
+        ops = {f"{k}_{br}": o[k] for br, o in (("low", lo), ("high", hi)) for k in ("q", "R", "Q", "p")}
+        res = max(lo["residual"], hi["residual"])
+        qe = max(lo["quadrature_error"], hi["quadrature_error"])
+        return make_result(self.name, level, p, ops, hi["free_energy"], math.nan, math.nan,
+                           lo["converged"] and hi["converged"], res, 0, branch="transition",
+                           alpha_c=tr["alpha_c"], alpha_sp=cv["high"]["alpha"],
+                           alpha_sp_low=cv["low"]["alpha"], eps_low=lo["generalization_error"],
+                           eps_high=hi["generalization_error"], quadrature_error=qe,
+                           message=("alpha_c: first-order transition (Phi_low = Phi_high); alpha_sp: "
+                                    "lower spinodal, where the high-R branch ends (it exists for alpha "
+                                    ">= alpha_sp); alpha_sp_low: upper spinodal, where the low branch "
+                                    "ends"))
 
-def _one_way(fm, alphas, beta, gamma1, branch):
-    out, x0, prev = {}, None, None
-    for a in alphas:
-        near = x0 is not None and abs(a - prev) <= 0.5
-        r = fm.solve_raw(a, beta, gamma1, x0 if near else None, branch=branch)
-        if not r.converged[0] and near:
-            r = fm.solve_raw(a, beta, gamma1, branch=branch)
-        o = fm.evaluate(r.x[:, 0], a, beta, gamma1)
-        o["converged"] = bool(r.converged[0])
-        out[a] = o
-        if r.converged[0] and a > 0:
-            x0, prev = r.x[:, 0], a
+
+def _follow_all(fm, alphas, beta, gamma1, start, x0):
+    """Continue one branch through sorted ``alphas`` from (start, x0); None where it ends."""
+    out, a, x = {}, start, x0
+    for al in alphas:
+        r, reached = FB.follow(field_map, a, x, al, beta, gamma1)
+        if reached != al or not r.converged[0]:
+            break
+        a, x = al, r.x[:, 0]
+        o = fm.evaluate(x, al, beta, gamma1)
+        out[al] = dict(o, converged=True, residual=float(r.residual[0]))
     return out
 
 
 def sweep_alpha(alphas, T, gamma1=0.0, both_branches=True):
-    """Observables along ``alphas``: the low branch by forward continuation from alpha = 0,
-    the high (well-generalising) branch by backward continuation from the largest alpha;
-    at every alpha the converged branch with the larger free entropy is returned
-    (``branch`` = 'low' | 'high'; both branches are kept under ``low``/``high``)."""
+    """Both branches along ``alphas`` by continuation (the low one forward from alpha = 0, the
+    high one backward from the largest alpha, where Newton starts from the well-generalising
+    point) and, per alpha, the thermodynamic state (larger Phi). Returns a list of dicts: the selected state's observables plus ``branch`` and the
+    two branches under ``low`` / ``high`` (None where a branch does not exist)."""
     fm = PerceptronField()
-    beta = 1.0 / T
-    al = sorted(alphas)
-    low = _one_way(fm, al, beta, gamma1, "low")
-    al_high = [a for a in al if a >= fm.HIGH_MIN_ALPHA]
-    high = _one_way(fm, al_high[::-1], beta, gamma1, "high") if both_branches else {}
+    beta = beta_from(T=T)
+    al = sorted(float(a) for a in alphas)
+    low = _follow_all(fm, al, beta, gamma1, 0.0, exact_zero(beta, gamma1))
+    if 0.0 in al:
+        low[0.0] = dict(fm.evaluate(exact_zero(beta, gamma1), 0.0, beta, gamma1), converged=True, residual=0.0)
+    high = {}
+    if both_branches and al and al[-1] > 0:
+        r = fm.solve_raw(al[-1], beta, gamma1, branch="high", search=False)
+        if r.converged[0]:
+            high = _follow_all(fm, al[::-1], beta, gamma1, al[-1], r.x[:, 0])
     out = []
-    for a in alphas:
-        o, br = low[a], "low"
-        h = high.get(a)
-        if h is not None and h["converged"] and (not o["converged"] or h["phi"] > o["phi"] + 1e-12):
-            o, br = h, "high"
-        o = dict(o, branch=br, low=low[a], high=h)
-        out.append(o)
+    for a in (float(v) for v in alphas):
+        cands = [(k, d[a]) for k, d in (("low", low), ("high", high)) if a in d]
+        if not cands:
+            out.append(dict(branch="none", converged=False, low=None, high=None))
+            continue
+        lab, o = select_state(cands)
+        out.append(dict(o, branch=lab, low=low.get(a), high=high.get(a)))
     return out
 
 
-def transition_alpha(T, lo, hi, gamma1=0.0, xtol=1e-6):
-    """First-order transition of the field model: the alpha in [lo, hi] where the low and
-    high branches have equal free entropy (both must exist on the bracket). Returns
-    dict(alpha_c, eps_low, eps_high)."""
-    from scipy import optimize
-    fm = PerceptronField()
-    beta = 1.0 / T
-    state, eps = {}, {}
-
-    def dphi(a):
-        rl = fm.solve_raw(a, beta, gamma1, state.get("low"), branch="low")
-        rh = fm.solve_raw(a, beta, gamma1, state.get("high"), branch="high")
-        if not (rl.converged[0] and rh.converged[0]):
-            raise RuntimeError(f"a branch did not converge at alpha={a}")
-        state["low"], state["high"] = rl.x[:, 0], rh.x[:, 0]
-        ol, oh = fm.evaluate(rl.x[:, 0], a, beta, gamma1), fm.evaluate(rh.x[:, 0], a, beta, gamma1)
-        eps[a] = (ol["generalization_error"], oh["generalization_error"])
-        return oh["phi"] - ol["phi"]
-
-    ac = optimize.brentq(dphi, lo, hi, xtol=xtol)
-    if ac not in eps:  # brentq returns a point it evaluated; guard against that changing
-        dphi(ac)
-    return {"alpha_c": ac, "eps_low": eps[ac][0], "eps_high": eps[ac][1]}
+def transition_alpha(T, lo=None, hi=None, gamma1=0.0, xtol=1e-9):
+    """First-order transition of the field model at temperature T (``lo``, ``hi`` are not
+    needed any more: the spinodals bracket it). Returns dict(alpha_c, eps_low, eps_high,
+    alpha_sp, alpha_sp_low)."""
+    r = PerceptronField().capacity(T=T, gamma1=gamma1)
+    return {k: r[k] for k in ("alpha_c", "eps_low", "eps_high", "alpha_sp", "alpha_sp_low") if k in r}

@@ -30,7 +30,8 @@ import numpy as np
 from scipy import optimize
 
 from ..core.errors import ParameterError, check_range
-from ..core.quadrature import expect, kink_nodes, legendre
+from ..core.quaderr import QUADRATURE_TOL, estimate, nodes
+from ..core.quadrature import expect, kink_nodes, legendre, log_2cosh
 from ..core.solver import solve_fixed_point
 from .common import log_H, log_phi
 from .storage import PerceptronStorage
@@ -48,7 +49,7 @@ def teacher_fp(alpha, p):
         # no data: entropy of the +-1 vectors at overlap p with the teacher
         V = -(0.5 * (1 + p) * math.log(0.5 * (1 + p)) + (0.5 * (1 - p) * math.log(0.5 * (1 - p))
                                                           if p < 1 else 0.0))
-        return dict(V=V, q=p * p, q_hat=0.0, R_hat=math.atanh(p), converged=True)
+        return dict(V=V, q=p * p, q_hat=0.0, R_hat=math.atanh(p), converged=True, quadrature_error=0.0)
 
     def rhat(qh):
         f = lambda r: ising_site(qh, r)[1] - p
@@ -74,22 +75,25 @@ def teacher_fp(alpha, p):
         return dict(V=np.nan, q=1.0, q_hat=np.inf, R_hat=np.nan, converged=False,
                     residual=float(r.residual[0]))
     q = float(np.clip(r.x[0, 0], p * p + 1e-12, 1 - 1e-12))
-    ge, dq, _, _ = (float(v) for v in teacher_GE(q, p, np.inf))
-    qh = -2 * alpha * dq
-    Rh = rhat(qh)
-    lc, _, _ = ising_site(qh, Rh)
-    V = -Rh * p - 0.5 * qh * (1 - q) + float(lc) + alpha * ge
-    return dict(V=V, q=q, q_hat=qh, R_hat=Rh, converged=bool(r.converged[0]),
-                residual=float(r.residual[0]))
+
+    def terms():
+        ge, dq, _, _ = (float(v) for v in teacher_GE(q, p, np.inf))
+        qh = -2 * alpha * dq
+        Rh = rhat(qh)
+        return ge, qh, Rh, float(ising_site(qh, Rh)[0])
+    (ge, qh, Rh, lc), qerr = estimate(terms, where="teacher FP")
+    V = -Rh * p - 0.5 * qh * (1 - q) + lc + alpha * ge
+    return dict(V=V, q=q, q_hat=qh, R_hat=Rh, converged=bool(r.converged[0]) and qerr <= QUADRATURE_TOL,
+                residual=float(r.residual[0]), quadrature_error=float(qerr))
 
 
 # ---- storage --------------------------------------------------------------------------
 _XI = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.5, 6.5, 9.0, 12.0, 16.0, 22.0, 30.0])
 
 
-def _truncated_nodes(u0, n=5):
+def _truncated_nodes(u0, n=8):
     """Nodes/weights for E[f(u) | u >= u0], u ~ N(0,1); u0 (nz,) -> (nz, nu)."""
-    x, wl = legendre(n)
+    x, wl = legendre(nodes(n))
     sc = 1.0 / np.maximum(1.0, u0)
     lo, hi = _XI[:-1], _XI[1:]
     s = ((0.5 * (hi + lo))[:, None] + (0.5 * (hi - lo))[:, None] * x).ravel()
@@ -100,7 +104,7 @@ def _truncated_nodes(u0, n=5):
     return u, w / w.sum(-1, keepdims=True)
 
 
-def storage_fp_GE(q, t, p, q1, kappa, nz_panel=5, nv_panel=4):
+def storage_fp_GE(q, t, p, q1, kappa, nz_panel=5, nv_panel=6):
     # z nodes resolving the reference's constraint edge at z = kappa/sqrt(q1) (width sqrt(1-q1)/sqrt(q1))
     z0 = kappa / math.sqrt(q1)
     h, wz = kink_nodes(np.array(-z0), np.array(1.0), np.array(min(math.sqrt((1 - q1) / q1), 1.0)),
@@ -122,16 +126,15 @@ def storage_fp_GE(q, t, p, q1, kappa, nz_panel=5, nv_panel=4):
 def _storage_site(qh1, qh, th, ph):
     """E over z, s = +-1 (reference weights) and x of tanh(h): returns (E ln2cosh, q, t, p)."""
     b1 = math.sqrt(qh1)
-    z, wz = kink_nodes(np.array(0.0), np.array(1.0), np.array(1.0), n_panel=6)
+    z, wz = kink_nodes(np.array(0.0), np.array(1.0), np.array(1.0), n_panel=8)
     msig = np.tanh(b1 * z)
     wp = 0.5 * (1 + msig)                                             # P(s = +1 | z)
     bx = math.sqrt(max(qh - th * th / qh1, 0.0))
     res = np.zeros(4)
     for s, ws in ((1.0, wp), (-1.0, 1 - wp)):
         a = (th / b1) * z + (ph - th) * s
-        h, wx = kink_nodes(a, np.full(a.shape, bx), np.ones_like(a), n_panel=6)
-        ah = np.abs(h)
-        lc = np.sum(wx * (ah + np.log1p(np.exp(-2 * ah))), -1)
+        h, wx = kink_nodes(a, np.full(a.shape, bx), np.ones_like(a), n_panel=8)
+        lc = np.sum(wx * log_2cosh(h), -1)
         th_ = np.tanh(h)
         m1 = np.sum(wx * th_, -1)
         m2 = np.sum(wx * th_ * th_, -1)
@@ -190,12 +193,16 @@ def storage_fp(alpha, p, kappa=0.0, init=None, solve=True):
         res = np.max(np.abs(F(x0, {}) - x0), axis=0)
         r = FixedPointResult(x=x0, residual=res, converged=res <= 1e-9, iterations=np.zeros(1, int))
     q, t = _feasible(r.x[0, 0], r.x[1, 0], p, q1)
-    qh, th = hats(q, t)
-    ph = phat(qh, th)
-    lc, _, _, _ = _storage_site(qh1, qh, th, ph)
-    V = -ph * p + th * t + 0.5 * qh * (q - 1) + lc + alpha * storage_fp_GE(q, t, p, q1, kappa)
+
+    def terms():
+        qh, th = hats(q, t)
+        ph = phat(qh, th)
+        return qh, th, ph, _storage_site(qh1, qh, th, ph)[0], storage_fp_GE(q, t, p, q1, kappa)
+    (qh, th, ph, lc, ge), qerr = estimate(terms, where="storage FP")
+    V = -ph * p + th * t + 0.5 * qh * (q - 1) + lc + alpha * ge
     return dict(V=V, q=q, t=t, q_hat=qh, t_hat=th, p_hat=ph, q1=q1, s_eq=ref.entropy,
-                converged=bool(r.converged[0]), residual=float(r.residual[0]))
+                converged=bool(r.converged[0]) and qerr <= QUADRATURE_TOL, residual=float(r.residual[0]),
+                quadrature_error=float(qerr))
 
 
 def _feasible(q, t, p, q1):

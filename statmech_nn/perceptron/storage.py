@@ -26,7 +26,8 @@ import numpy as np
 from scipy import optimize
 
 from ..core.errors import ParameterError
-from ..core.quadrature import expect, kink_nodes
+from ..core.quaderr import estimate
+from ..core.quadrature import expect, kink_nodes, log_2cosh
 from ..core.result import make_result
 from ..core.typed import make_capacity
 from ..core.solver import solve_fixed_point
@@ -66,9 +67,7 @@ def binary_GS(qh, n=None):
     b = np.sqrt(np.maximum(qh, 0.0))
     z, w = z_rule(1.0 / np.maximum(b, 1.0))
     x = b[..., None] * z
-    ax = np.abs(x)
-    lc = ax + np.log1p(np.exp(-2 * ax))
-    return expect(lc, w), expect(np.tanh(x) ** 2, w)
+    return expect(log_2cosh(x), w), expect(np.tanh(x) ** 2, w)
 
 
 def margin_integral(kappa):
@@ -174,8 +173,10 @@ class PerceptronStorage(TheoryModel):
         r = solve_fixed_point(F, x0, {"alpha": a, "kappa": k}, bounds=([0.0], [Q_MAX]), tol=1e-12)
         q = np.where(a == 0, 0.0, r.x[0])
         qc = np.clip(q, 1e-14, Q_MAX)
-        GE = storage_GE(qc, k)
+        GE = estimate(storage_GE, qc, k, where="storage G_E")[0]
         qh = np.where(a > 0, -2 * a * GE[1], 0.0) if weights == "binary" else q / (1 - q) ** 2
+        if weights == "binary":
+            estimate(binary_GS, qh, where="storage G_S")
         s = self.entropy_at(qc, a, k, weights, GE=GE)
         s = np.where(a == 0, np.log(2.0) if weights == "binary" else 0.0, s)
         branch = np.where((s >= 0) | (weights == "spherical"), "solutions", "rs-negative-entropy")
@@ -225,7 +226,7 @@ class PerceptronStorage(TheoryModel):
         p = self._check(params, need_alpha=False)
         k = p["kappa"]
         if p["weights"] == "spherical":
-            ac = float(spherical_capacity(k))
+            ac = float(estimate(spherical_capacity, k, where="margin integral")[0])
             p["alpha"] = ac
             return make_capacity(self.name, level, p, {"q": 1.0}, free_energy=np.nan, energy=0.0,
                                entropy=-np.inf, converged=True, residual=0.0, iterations=0,
@@ -238,6 +239,7 @@ class PerceptronStorage(TheoryModel):
 
         qc = optimize.brentq(s_of_q, 1e-6, 1 - 1e-7, xtol=1e-14, rtol=1e-13)
         ac, qh = self.alpha_of_q(qc, k)
+        estimate(lambda: (storage_GE(np.array(qc), k), binary_GS(qh)), where="storage capacity")
         # residual of the fixed-point equation at (alpha_c, q_c) as a check
         res = abs(float(self._F_binary(np.array([[qc]]), {"alpha": np.array([ac]),
                                                            "kappa": np.array([k])})[0, 0]) - qc)

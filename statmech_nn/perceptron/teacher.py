@@ -27,20 +27,23 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, special
 
 from ..core.errors import ParameterError, beta_from
 from ..core.path import load_path
-from ..core.quadrature import expect, kink_nodes
+from ..core.quaderr import estimate
+from ..core.quadrature import expect, kink_nodes, log_2cosh
 from ..core.result import make_result
 from ..core.typed import make_capacity
 from ..core.solver import solve_fixed_point
 from ..theory import states
 from ..theory.base import Param, TheoryModel
 from ..theory.contract import Contract, Point
-from .common import H, eps_from_overlap, log_H, log_phi, z_rule
+from .common import H, eps_from_overlap, log_H, log_phi
 
 Q_MAX = 1.0 - 1e-13
+#: panel edges around the saturation point u_beta of ln Z, in units of its width 1/|u_beta|
+_SAT_BREAKS = np.array([-12.0, -4.0, -1.2, -0.3, 0.0, 0.3, 1.2, 4.0, 12.0])
 
 
 def _lnZ_parts(u, beta):
@@ -72,12 +75,32 @@ def teacher_GE_integrand(z, q, R, beta):
     return ge, dq, dR, 2 * Ha * err
 
 
-def teacher_GE(q, R, beta, n_panel=10):
-    """G_E, dG_E/dq, dG_E/dR, training error per pattern; batched over q, R, beta."""
+def _saturation(beta):
+    """u_beta where ln Z(u) switches from ln Phi(u) to -beta: Phi(u_beta) = e^-beta/(1 - e^-beta)
+    (-inf at T = 0); the switch has width 1/|u_beta| in u."""
+    with np.errstate(over="ignore", divide="ignore"):
+        p = np.exp(-beta) / -np.expm1(-beta)
+        u = np.where(p > 1e-300, special.ndtri(np.minimum(p, 0.5)), -np.sqrt(2.0 * beta))
+    return np.where(np.isfinite(beta), u, -np.inf)
+
+
+def teacher_GE(q, R, beta, n_panel=12):
+    """G_E, dG_E/dq, dG_E/dR, training error per pattern; batched over q, R, beta.
+
+    z-rule: kinks at z = 0 (H(-a z) and Phi(b z) switch on the scales 1/a and 1/b) and, at finite
+    beta, where ln Z(b z) saturates at -beta (z = u_beta/b, width 1/(b |u_beta|); for q -> 1 this
+    is a sharp switch away from 0)."""
     q, R, beta = np.broadcast_arrays(*(np.asarray(v, float) for v in (q, R, beta)))
     a = np.abs(R) / np.sqrt(np.maximum(q - R * R, 1e-300))
     b = np.sqrt(q / (1 - q))
-    z, w = z_rule(1.0 / np.maximum(1.0, np.maximum(a, b)), n_panel)
+    ub = _saturation(beta)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zb = (ub[..., None] + _SAT_BREAKS / np.maximum(np.abs(ub), 1.0)[..., None]) / b[..., None]
+    # both scales of the kink at 0: H(-a z) (1/a) and ln Phi(b z) (1/b)
+    wa = 1.0 / np.maximum(1.0, a)
+    zb = np.concatenate([zb, _SAT_BREAKS * wa[..., None]], -1)
+    w0 = 1.0 / np.maximum(1.0, np.maximum(a, b))
+    z, w = kink_nodes(np.zeros_like(w0), np.ones_like(w0), w0, n_panel=n_panel, breaks=zb)
     out = teacher_GE_integrand(z, q[..., None], R[..., None], beta[..., None])
     return tuple(expect(o, w) for o in out)
 
@@ -87,10 +110,8 @@ def ising_site(qh, Rh):
     qh, Rh = np.broadcast_arrays(np.asarray(qh, float), np.asarray(Rh, float))
     b = np.sqrt(np.maximum(qh, 0.0))
     h, w = kink_nodes(Rh, b, np.ones_like(b))
-    ah = np.abs(h)
-    lc = ah + np.log1p(np.exp(-2 * ah))
     t = np.tanh(h)
-    return expect(lc, w), expect(t, w), expect(t * t, w)
+    return expect(log_2cosh(h), w), expect(t, w), expect(t * t, w)
 
 
 def nishimori_qhat(q):
@@ -131,11 +152,13 @@ class PerceptronTeacher(TheoryModel):
         return np.stack([t2, t1])
 
     def observables(self, q, R, alpha, beta):
+        """Observables at (q, R); the quadrature errors of G_E and the site average there are
+        recorded (:func:`core.quaderr.estimate`)."""
         q, R = np.clip(q, 1e-14, Q_MAX), np.clip(R, -1, 1)
-        ge, dq, dR, err = teacher_GE(q, R, beta)
+        ge, dq, dR, err = estimate(teacher_GE, q, R, beta, where="teacher G_E")[0]
         qh = np.where(alpha > 0, -2 * alpha * dq, 0.0)
         Rh = np.where(alpha > 0, alpha * dR, 0.0)
-        lc, _, _ = ising_site(qh, Rh)
+        lc, _, _ = estimate(ising_site, qh, Rh, where="teacher site")[0]
         phi = -Rh * R - 0.5 * qh * (1 - q) + lc + alpha * ge
         e = alpha * err
         with np.errstate(invalid="ignore"):
@@ -258,7 +281,8 @@ class PerceptronTeacher(TheoryModel):
         q_sp = float(res.x)
         a_sp = -float(res.fun)
         q_c = optimize.brentq(lambda q: self.nishimori_branch(q)[1], 0.2, q_sp, xtol=1e-14)
-        a_c, s_c, qh_c = self.nishimori_branch(q_c)
+        a_c, s_c, qh_c = estimate(self.nishimori_branch, q_c, where="teacher T=0 branch")[0]
+        estimate(self.nishimori_branch, q_sp, where="teacher T=0 spinodal")
         p = {"alpha": a_c, "T": 0.0, "beta": math.inf}
         return make_capacity(self.name, level, p, {"q": q_c, "R": q_c, "q_hat": qh_c, "R_hat": qh_c},
                            free_energy=0.0, energy=0.0, entropy=s_c, converged=True, residual=abs(s_c),

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ParameterError, check_choice, check_int, check_range
-from .common import eps_from_overlap, log_H, mills, sign
+from .common import eps_from_overlap, log_2cosh, log_H, mills, sign
 
 
 # ---- data ------------------------------------------------------------------------------
@@ -73,8 +73,7 @@ def kl_loss_grad(theta, theta_prev, beta=1.0):
     """KL(q_theta || q_theta_prev) summed over sites, and its gradient beta^2 s2 (theta - theta')."""
     b, bp = beta * theta, beta * theta_prev
     m = np.tanh(b)
-    lc = lambda u: np.abs(u) + np.log1p(np.exp(-2 * np.abs(u)))
-    kl = np.sum(m * (b - bp) - lc(b) + lc(bp))
+    kl = np.sum(m * (b - bp) - log_2cosh(b) + log_2cosh(bp))
     return kl, beta * beta * (1 - m * m) * (theta - theta_prev)
 
 

@@ -32,12 +32,26 @@ The contract:
     A :class:`~statmech_nn.theory.contract.Contract`: representative parameter points and
     which registry-wide contract checks apply (``tests/test_contract*.py``).
 """
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.errors import (NotAvailableError, ParameterError, check_choice, check_int, check_range,
                            check_temperature_array, temperature)
+from ..core.quaderr import error_log
+
+#: public methods run inside a quadrature error log (their results report ``quadrature_error``)
+_LOGGED = ("solve", "capacity", "threshold")
+
+
+def _in_error_log(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with error_log():
+            return fn(*args, **kwargs)
+    wrapper._in_error_log = True
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,13 @@ class TheoryModel:
     params: tuple = field(default_factory=tuple)
     has_temperature: bool = True
     convention: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _LOGGED:
+            fn = cls.__dict__.get(name)
+            if callable(fn) and not getattr(fn, "_in_error_log", False):
+                setattr(cls, name, _in_error_log(fn))
 
     # ---- validation -------------------------------------------------------------
     def check_level(self, level):

@@ -76,7 +76,8 @@ import numpy as np
 from scipy import optimize, special
 
 from ..core.errors import ParameterError, beta_from
-from ..core.quadrature import expect, kink_nodes, log_Phi, normal_nodes, sech2
+from ..core import quaderr, tilted
+from ..core.quadrature import expect, kink_nodes, log_2cosh, normal_nodes
 from ..core.result import make_result
 from ..core.typed import make_capacity
 from ..core.typed import as_lines
@@ -111,15 +112,27 @@ def _tanh_sech2(u):
     return np.copysign((1.0 - e) * d, u), 4.0 * e * d * d, e
 
 
-def rs_averages(m, c, alpha, beta, n_panel=10, r=None, full=True):
+def rs_averages(m, c, alpha, beta, n_panel=10, r=None, full=True, estimate=False):
     """Gaussian averages of the RS theory at (m, c) (arrays of one shape).
 
     Returns dict: q, r, s_h, Et = E tanh, Ec = beta E sech^2, Eg = (1/beta) E ln 2cosh(beta h),
     Es4 = beta^2 E sech^4 (inf at T = 0). ``r`` overrides the stationary r = q/(1 - c)^2
     (used by the gradient check). ``full=False``: only Et and Ec (the solver's hot loop; the
     kink rule directly, which is what ``normal_nodes`` selects at large beta and is accurate at
-    every beta)."""
+    every beta). ``estimate``: also record the quadrature error of the averages
+    (:func:`core.quaderr.estimate`)."""
     m, c, alpha, beta = _arr(m, c, alpha, beta)
+    if estimate:   # refined rule on the finite points only (e.g. no paramagnet below T = 1)
+        out = rs_averages(m, c, alpha, beta, n_panel, r, full)
+        ok = np.isfinite(m) & np.isfinite(c)
+        if ok.any():
+            rr = None if r is None else np.broadcast_to(np.asarray(r, float), m.shape)[ok]
+            with quaderr.refinement(2):
+                fine = rs_averages(m[ok], c[ok], alpha[ok], beta[ok], n_panel, rr, full)
+            keys = ("Et", "Ec", "Eg") + (("Es4",) if full else ())
+            quaderr.record_error(quaderr.difference({k: out[k][ok] for k in keys},
+                                                    {k: fine[k] for k in keys}), "RS Gaussian averages")
+        return out
     fin = np.isfinite(beta)
     binv = np.where(fin, 1.0 / np.where(fin, beta, 1.0), 0.0)
     c = np.clip(c, 0.0, np.minimum(_C_MAX, np.where(fin, beta, np.inf)))
@@ -144,7 +157,7 @@ def rs_averages(m, c, alpha, beta, n_panel=10, r=None, full=True):
         Et[i] = expect(t, w)
         Ec[i] = b * expect(sc, w)
         if full:
-            Eg[i] = expect(np.abs(h) + np.log1p(e) / b[:, None], w)
+            Eg[i] = expect(log_2cosh(u) / b[:, None], w)
             Es4[i] = b * b * expect(sc * sc, w)
     if (~fin).any():
         i = ~fin
@@ -193,7 +206,7 @@ def rs_free_energy(m, c, alpha, beta):
 def rs_thermo(m, c, alpha, beta):
     """f, e, s, replicon and (q, r) at an RS saddle (m, c)."""
     m, c, alpha, beta = _arr(m, c, alpha, beta)
-    a = rs_averages(m, c, alpha, beta)
+    a = rs_averages(m, c, alpha, beta, estimate=True)
     fin, binv = _binv(beta)
     D, q, r, c = a["D"], a["q"], a["r"], a["c"]
     f = _rs_f(m, alpha, binv, a)
@@ -233,65 +246,44 @@ def rsb_geometry(m, q0, c1, y, alpha, beta, r0=None, r1=None):
 
 
 def _inner_zero_T(a, s, y):
-    """Closed-form z1-averages at T = 0 for h = a + s z1 with weight exp(y|h|).
-
-    Returns lnZ = ln E exp(y|h|), <sgn h>, <|h|>, and p0 = (density of h at 0)/Z."""
-    s = np.maximum(s, 1e-150)
-    ys = y * s
-    Lp = y * a + log_Phi(a / s + ys)
-    Lm = -y * a + log_Phi(-a / s + ys)
-    with np.errstate(invalid="ignore"):
-        L = np.logaddexp(Lp, Lm)
-    lnZ = 0.5 * ys * ys + L
-    sgn = np.tanh(0.5 * (Lp - Lm))
-    with np.errstate(over="ignore"):
-        lphi = -0.5 * (a / s) ** 2 - math.log(SQRT2PI)
-    absh = y * s * s + a * sgn + 2.0 * s * np.exp(lphi - 0.5 * ys * ys - L)
-    p0 = np.exp(lphi - lnZ) / s
-    return lnZ, sgn, absh, p0
+    """Closed-form z1-averages at T = 0 for h = a + s z1 with weight exp(y|h|)
+    (:func:`core.tilted.inner_T0`): lnZ = ln E exp(y|h|), <sgn h>, <|h|>, p0 = density at 0 / Z."""
+    r = tilted.inner_T0(a, s, y)
+    return r["lnZ"], r["sgn"], r["absu"], r["rho"]
 
 
-def rsb_averages(g, n_panel=10, n_inner=8, n_outer=8):
+def rsb_averages(g, n_panel=10, n_inner=8, n_outer=8, estimate=False):
     """E_z0 averages of the 1RSB theory for the geometry ``g`` (from :func:`rsb_geometry`).
 
     Returns dict with Et = E0 <tanh>, Et2 = E0 <tanh>^2, Ec = beta E0 <sech^2> (T = 0: 2 E0 p0),
-    lnZ = E0 ln E1 exp(y g(h)), Eg = E0 <g(h)>, Eht = E0 <h tanh(beta h)>."""
+    lnZ = E0 ln E1 exp(y g(h)), Eg = E0 <g(h)>, Eht = E0 <h tanh(beta h)>. The tilted inner
+    averages are :mod:`core.tilted` (exactly re-centred; weight (2cosh beta h)^x = 2^x cosh^x).
+    ``estimate``: also record their quadrature error (:func:`core.quaderr.estimate`)."""
+    if estimate:
+        return quaderr.estimate(rsb_averages, g, n_panel, n_inner, n_outer, where="1RSB tilted averages")[0]
     m, s0, s1, y, beta, fin = g["m"], g["s0"], g["s1"], g["y"], g["beta"], g["fin"]
     keys = ("Et", "Et2", "Ec", "lnZ", "Eg", "Eht")
     out = {k: np.empty_like(m) for k in keys}
     if fin.any():
         i = fin
         b = beta[i]
-        width = np.hypot(s1[i], 1.0 / b)
-        z0h, w0 = kink_nodes(m[i], s0[i], width, n_panel=n_outer)           # (n, n0)
-        a = z0h
-        h, w1 = normal_nodes(a, s1[i][:, None], b[:, None], n_panel=n_inner)  # (n, n0, n1)
-        bb = b[:, None, None]
-        u = bb * h
-        gh = np.abs(h) + np.log1p(np.exp(-2.0 * np.abs(u))) / bb
-        L = y[i][:, None, None] * gh
-        Lmax = L.max(-1, keepdims=True)
-        W = w1 * np.exp(L - Lmax)
-        Z = W.sum(-1)
-        W = W / Z[..., None]
-        lnZ = np.log(Z) + Lmax[..., 0]
-        t = np.tanh(u)
-        tm = np.sum(W * t, -1)
-        out["Et"][i] = expect(tm, w0)
-        out["Et2"][i] = expect(tm * tm, w0)
-        out["Ec"][i] = b * expect(np.sum(W * sech2(u), -1), w0)
-        out["lnZ"][i] = expect(lnZ, w0)
-        out["Eg"][i] = expect(np.sum(W * gh, -1), w0)
-        out["Eht"][i] = expect(np.sum(W * h * t, -1), w0)
+        x = y[i] / b
+        av = tilted.averages(m[i], s0[i], s1[i], b, x, want=("t", "lc", "s2", "ht"),
+                             n_outer=n_outer, n_inner=n_inner)
+        out["Et"][i] = av["t"]
+        out["Et2"][i] = av["tt"]
+        out["Ec"][i] = b * av["s2"]
+        out["lnZ"][i] = av["lnZ"] + x * LN2
+        out["Eg"][i] = (av["lc"] + LN2) / b
+        out["Eht"][i] = av["ht"]
     if (~fin).any():
         i = ~fin
-        a, w0 = kink_nodes(m[i], s0[i], s1[i], n_panel=n_panel)
-        lnZ, sgn, absh, p0 = _inner_zero_T(a, s1[i][:, None], y[i][:, None])
-        out["Et"][i] = expect(sgn, w0)
-        out["Et2"][i] = expect(sgn * sgn, w0)
-        out["Ec"][i] = 2.0 * expect(p0, w0)
-        out["lnZ"][i] = expect(lnZ, w0)
-        out["Eg"][i] = expect(absh, w0)
+        av = tilted.averages_T0(m[i], s0[i], s1[i], y[i], n_outer=n_panel)
+        out["Et"][i] = av["t"]
+        out["Et2"][i] = av["tt"]
+        out["Ec"][i] = 2.0 * av["rho"]
+        out["lnZ"][i] = av["lnZ"]
+        out["Eg"][i] = av["absu"]
         out["Eht"][i] = out["Eg"][i]
     return out
 
@@ -319,7 +311,7 @@ def rsb_map(x, p):
 
 def rsb_thermo(m, q0, c1, y, alpha, beta):
     g = rsb_geometry(m, q0, c1, y, alpha, beta)
-    av = rsb_averages(g)
+    av = rsb_averages(g, estimate=True)
     f, dfdy = rsb_free_energy_parts(g, av)
     al, D0, D1, q0, q1, r0, r1, c1, m = (g[k] for k in ("alpha", "D0", "D1", "q0", "q1", "r0", "r1", "c1", "m"))
     yy, binv, fin = g["y"], g["binv"], g["fin"]

@@ -51,9 +51,10 @@ RS:   q -> 1 with C = beta (1-q) finite; m = erf(H/(sqrt2 s)), s = sqrt(xi'(1)),
       m = E0 <sgn>, q0 = E0 <sgn>^2, dÃ/dy = -(1/y^2) E0 ln Z1 + (1/y) E0 <|u|> - D/2 = 0;
       entropy s0 = -C^2 xi''(1)/4 with C = lim beta (1-q1) = 2 E0 [phi(w/sigma)/(sigma Z1)].
 
-Quadrature error with the default 6-point panels is ~1e-10 at 1RSB (1e-15 with 10; the
+Quadrature error with the default panels (8 outer, 8 inner nodes) is ~1e-10 at 1RSB (1e-15 with 10; the
 SymPy checks in tests/test_sk.py use 10).  RS uses :func:`core.quadrature.normal_nodes` (Gauss-Hermite when smooth,
-kink rule at large beta).  The 1RSB inner average is done *exactly re-centred*: with
+kink rule at large beta).  The 1RSB inner average (:mod:`core.tilted`, shared with hopfield and
+learning) is done *exactly re-centred*: with
 cosh^x(beta u) = e^{y|u|} g(u), g = ((1 + e^{-2 beta |u|})/2)^x, and y = beta x,
 
     E_{z1}[cosh^x(beta u) F(u)] = sum_{s=±} e^{s y w + y^2 sigma^2/2} E_z[1(s h > 0) g(h) F(h)],
@@ -61,7 +62,10 @@ cosh^x(beta u) = e^{y|u|} g(u), g = ((1 + e^{-2 beta |u|})/2)^x, and y = beta x,
 
 so each half is a Gaussian average with a kink/cut at h = 0 (kink rule, width 1/beta);
 no mass is lost however large y sigma is, and beta -> inf reduces to the closed form
-above.  The outer average uses the kink rule on the scale sqrt(sigma^2 + 1/beta^2).
+above.  The outer average uses the kink rule on the scale sqrt(sigma^2 + 1/beta^2).  The
+thermodynamics at a solution (``rs_thermo``, ``rsb_thermo``, ``rsb0_thermo``) record the
+estimated quadrature error of these averages (:mod:`core.quaderr`; reported as
+``quadrature_error``).
 
 Order-parameter vectors for :func:`core.solver.solve_fixed_point`:
 RS (m, q); RS T=0 (m,); 1RSB (m, q0, q1, x); 1RSB T=0 (m, q0, y).  The x (y) component
@@ -74,6 +78,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
+from ..core import quaderr, tilted
 from ..core import quadrature as Q
 from ..core.solver import solve_fixed_point
 from . import states
@@ -83,8 +88,8 @@ LN_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
 
 #: nodes per panel of the kink rule (outer, inner) for the finite-T 1RSB averages
 N_PANEL_RS = 10
-N_PANEL_OUTER = 6
-N_PANEL_INNER = 6
+N_PANEL_OUTER = 8
+N_PANEL_INNER = 8
 #: panels of the (one-dimensional, cheap) T = 0 1RSB outer average
 N_PANEL_T0 = 10
 
@@ -137,8 +142,12 @@ class PSpinEngine:
         return prm["a0"] * (self.P - 1) * np.asarray(m, float) ** self.P
 
     # ---- RS, finite T -------------------------------------------------------------
-    def rs_averages(self, m, q, prm, n_panel=N_PANEL_RS, full=True):
-        """E tanh, E tanh^2 ('t', 't2') and, with ``full``, E sech^4, E ln cosh ('s4', 'lc')."""
+    def rs_averages(self, m, q, prm, n_panel=N_PANEL_RS, full=True, estimate=False):
+        """E tanh, E tanh^2 ('t', 't2') and, with ``full``, E sech^4, E ln cosh ('s4', 'lc').
+        ``estimate``: also record their quadrature error (:func:`core.quaderr.estimate`)."""
+        if estimate:
+            return quaderr.estimate(self.rs_averages, m, q, prm, n_panel=n_panel, full=full,
+                                    where="RS Gaussian averages")[0]
         beta = prm["beta"]
         s = np.sqrt(np.maximum(self.xi(q, prm, 1), 0.0))
         hs, w = Q.normal_nodes(self.field(m, prm), s, beta, n_panel=n_panel)
@@ -173,7 +182,7 @@ class PSpinEngine:
 
     def rs_thermo(self, m, q, prm):
         """Dict: pressure, free_energy, energy, entropy, replicon at an RS point."""
-        av = self.rs_averages(m, q, prm)
+        av = self.rs_averages(m, q, prm, estimate=True)
         A = self.rs_pressure(m, q, prm, av)
         e = self.rs_energy(m, q, prm)
         beta = prm["beta"]
@@ -215,62 +224,23 @@ class PSpinEngine:
 
     # ---- 1RSB, finite T -------------------------------------------------------------
     def _inner(self, w, sig, beta, x, want=("lnZ", "t", "t2", "lc", "s4"), n_panel=N_PANEL_INNER):
-        """Tilted inner averages at outer fields w (..., n0); sig, beta, x broadcast to w."""
-        y = beta * x
-        width = 1.0 / beta
-        lnZs, parts = [], []
-        for s in (1.0, -1.0):
-            hs, wz = Q.kink_nodes(w + s * y * sig ** 2, sig, width, n_panel=n_panel)
-            ind = (hs >= 0) if s > 0 else (hs < 0)
-            bh = beta[..., None] * np.abs(hs)
-            lg = x[..., None] * (np.log1p(np.exp(-2.0 * bh)) - LN2)
-            g = np.where(ind, np.exp(lg), 0.0) * wz
-            Ig = g.sum(-1)
-            with np.errstate(divide="ignore"):
-                lnZs.append(s * y * w + 0.5 * y * y * sig ** 2 + np.log(Ig))
-            parts.append((hs, g, Ig))
-        lnZ = np.logaddexp(lnZs[0], lnZs[1])
-        out = {"lnZ": lnZ}
-        # weights of the two halves in the tilted measure
-        with np.errstate(invalid="ignore"):
-            p_plus = np.exp(lnZs[0] - lnZ)
-            p_minus = np.exp(lnZs[1] - lnZ)
-        acc = {k: 0.0 for k in want if k != "lnZ"}
-        for (hs, g, Ig), pw in zip(parts, (p_plus, p_minus)):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                gn = np.where(Ig[..., None] > 0, g / np.where(Ig > 0, Ig, 1.0)[..., None], 0.0)
-            bu = beta[..., None] * hs
-            t = np.tanh(bu)
-            if "t" in acc:
-                acc["t"] = acc["t"] + pw * np.sum(gn * t, -1)
-            if "t2" in acc:
-                acc["t2"] = acc["t2"] + pw * np.sum(gn * t * t, -1)
-            if "lc" in acc:
-                acc["lc"] = acc["lc"] + pw * np.sum(gn * Q.log_cosh(bu), -1)
-            if "s4" in acc:
-                s2 = Q.sech2(bu)
-                acc["s4"] = acc["s4"] + pw * np.sum(gn * s2 * s2, -1)
-        out.update(acc)
-        return out
+        """Tilted inner averages at outer fields w (..., n0) (:func:`core.tilted.inner`)."""
+        return tilted.inner(w, sig, beta, x, want=tuple(k for k in want if k != "lnZ"), n_panel=n_panel)
 
-    def rsb_averages(self, m, q0, q1, x, prm, n_outer=N_PANEL_OUTER, n_inner=N_PANEL_INNER, full=True):
+    def rsb_averages(self, m, q0, q1, x, prm, n_outer=N_PANEL_OUTER, n_inner=N_PANEL_INNER, full=True,
+                     estimate=False):
         """Outer averages E0 of ln Z1, <tanh>, <tanh>^2, <tanh^2>, <ln cosh> and, with
-        ``full``, <sech^4> ('lnZ', 't', 'tt', 't2', 'lc', 's4')."""
+        ``full``, <sech^4> ('lnZ', 't', 'tt', 't2', 'lc', 's4') (:func:`core.tilted.averages`).
+        ``estimate``: also record their quadrature error (:func:`core.quaderr.estimate`)."""
         beta = np.asarray(prm["beta"], float)
         v0 = np.maximum(self.xi(q0, prm, 1), 0.0)
         v1 = np.maximum(self.xi(q1, prm, 1), v0)
-        sig = np.sqrt(v1 - v0)
-        width = np.sqrt(sig ** 2 + 1.0 / beta ** 2)
-        w, w0 = Q.kink_nodes(self.field(m, prm), np.sqrt(v0), width, n_panel=n_outer)
-        bb = lambda a: np.broadcast_to(np.asarray(a, float)[..., None], w.shape)
-        want = ("lnZ", "t", "t2", "lc") + (("s4",) if full else ())
-        inn = self._inner(w, bb(sig), bb(beta), bb(x), want=want, n_panel=n_inner)
-        E = lambda a: Q.expect(a, w0)
-        out = {"lnZ": E(inn["lnZ"]), "t": E(inn["t"]), "tt": E(inn["t"] ** 2), "t2": E(inn["t2"]),
-               "lc": E(inn["lc"])}
-        if full:
-            out["s4"] = E(inn["s4"])
-        return out
+        want = ("t", "t2", "lc") + (("s4",) if full else ())
+        args = (self.field(m, prm), np.sqrt(v0), np.sqrt(v1 - v0), beta, x)
+        kw = dict(want=want, n_outer=n_outer, n_inner=n_inner)
+        if estimate:
+            return quaderr.estimate(tilted.averages, *args, where="1RSB tilted averages", **kw)[0]
+        return tilted.averages(*args, **kw)
 
     def rsb_gradx(self, m, q0, q1, x, prm, av):
         """dA/dx of the 1RSB pressure."""
@@ -296,7 +266,7 @@ class PSpinEngine:
                 - prm["beta"] * (self.xi(1.0, prm) - (1 - x) * self.xi(q1, prm) - x * self.xi(q0, prm)))
 
     def rsb_thermo(self, m, q0, q1, x, prm):
-        av = self.rsb_averages(m, q0, q1, x, prm)
+        av = self.rsb_averages(m, q0, q1, x, prm, estimate=True)
         A = self.rsb_pressure(m, q0, q1, x, prm, av)
         e = self.rsb_energy(m, q0, q1, x, prm)
         beta = prm["beta"]
@@ -316,26 +286,15 @@ class PSpinEngine:
                 "A": self.rsb_pressure(m, q0, q1, x, prm, av)}
 
     # ---- 1RSB, T = 0 -----------------------------------------------------------------
-    def rsb0_parts(self, m, q0, y, prm, n_outer=N_PANEL_T0):
-        """Outer averages of the closed-form inner functions at T = 0."""
+    def rsb0_parts(self, m, q0, y, prm, n_outer=N_PANEL_T0, estimate=False):
+        """Outer averages of the closed-form inner functions at T = 0
+        (:func:`core.tilted.averages_T0`)."""
         v1 = self.xi(1.0, prm, 1)
         v0 = np.clip(self.xi(q0, prm, 1), 0.0, v1)
-        sig = np.maximum(np.sqrt(v1 - v0), 1e-150)
-        w, w0 = Q.kink_nodes(self.field(m, prm), np.sqrt(v0), sig, n_panel=n_outer)
-        S = sig[..., None]
-        Y = np.broadcast_to(np.asarray(y, float)[..., None], w.shape)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            lAp = Y * w + Q.log_Phi((w + Y * S * S) / S)
-            lAm = -Y * w + Q.log_Phi((-w + Y * S * S) / S)
-            L = np.logaddexp(lAp, lAm)
-            lnZ = 0.5 * Y * Y * S * S + L
-            sgn = np.tanh(0.5 * (lAp - lAm))
-            lphi0 = -0.5 * (w / S) ** 2 - 0.5 * Y * Y * S * S - LN_SQRT2PI
-            r0 = np.exp(lphi0 - L)
-            absu = Y * S * S + w * sgn + 2.0 * S * r0
-            rho = r0 / S  # tilted density of u at 0
-        E = lambda a: Q.expect(a, w0)
-        return {"lnZ": E(lnZ), "t": E(sgn), "tt": E(sgn * sgn), "absu": E(absu), "rho": E(rho)}
+        args = (self.field(m, prm), np.sqrt(v0), np.sqrt(v1 - v0), y)
+        if estimate:
+            return quaderr.estimate(tilted.averages_T0, *args, where="1RSB T=0 averages", n_outer=n_outer)[0]
+        return tilted.averages_T0(*args, n_outer=n_outer)
 
     def rsb0_gradx(self, m, q0, y, prm, pa):
         """dÃ/dy of the T = 0 1RSB pressure Ã = -e0."""
@@ -362,7 +321,7 @@ class PSpinEngine:
                 "y": self.rsb0_gradx(m, q0, y, prm, pa), "A": self.rsb0_pressure(m, q0, y, prm, pa)}
 
     def rsb0_thermo(self, m, q0, y, prm):
-        pa = self.rsb0_parts(m, q0, y, prm)
+        pa = self.rsb0_parts(m, q0, y, prm, estimate=True)
         At = self.rsb0_pressure(m, q0, y, prm, pa)
         C = 2.0 * pa["rho"]
         e_alt = (-prm["h"] * m - prm["a0"] * m ** self.P - C * self.xi(1.0, prm, 1)

@@ -1,4 +1,5 @@
 """Validation rows: binary and spherical perceptrons, teacher-student, field space, continual."""
+import functools
 import math
 
 from scipy import special
@@ -69,3 +70,32 @@ def _cont0():
 def _cont1():
     r = get_model("continual").solve(alpha1=1.0, alpha2=1.0, r0=1.0, gamma=1.0, T=0.1)
     return r["eps1"] - r["eps2"]
+
+
+@functools.lru_cache(maxsize=1)
+def _field_alpha1():
+    r = get_model("perceptron-field").solve(alpha=1.0, T=0.05, branch="low")
+    if not r.converged:
+        raise RuntimeError(r.message or "perceptron-field did not converge at alpha = 1")
+    return r
+
+
+@check("field_alpha1_eps", "field-space model, alpha=1, beta_T=20, no KL: eps = arccos(p)/pi",
+       "independent peak-following solver (issue 11): 0.282758; nested adaptive quadrature "
+       "(tests/quad_reference.py): 0.2827583028", 0.282758, 1e-6, kind="cross-check", family=FAM)
+def _field_eps():
+    return _field_alpha1().generalization_error
+
+
+@check("field_alpha1_q", "field-space model, alpha=1, beta_T=20, no KL: overlap q",
+       "independent peak-following solver (issue 11): 0.849057 (R = 0.605352, Q = 0.911751)", 0.849057,
+       1e-6, kind="cross-check", family=FAM)
+def _field_q1():
+    return _field_alpha1().order_parameters["q"]
+
+
+@check("field_alpha1_not_truncated", "field-space model, alpha=1, beta_T=20: eps must not be the "
+       "truncated-window value", "trap: x-integral clipped to |x| <= 9 gives 0.282275", 0.282275, 1e-4,
+       kind="trap", family=FAM)
+def _field_trap():
+    return _field_alpha1().generalization_error
