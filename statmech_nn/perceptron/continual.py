@@ -39,6 +39,7 @@ from ..core.quadrature import kink_nodes
 from ..core.result import make_result
 from ..core.solver import solve_fixed_point
 from ..theory.base import Param, TheoryModel
+from ..theory.contract import Contract, Point
 from .common import binary_entropy_t, eps_from_overlap, log_cosh, t_panel, t_rule
 from .field import PerceptronField, _even, _hats, check_field_T
 from .field_terms import clamp as _clamp
@@ -136,6 +137,16 @@ class Continual(TheoryModel):
     ))
     convention: str = ("same T = 1/beta_T for both tasks; eps1 = arccos(p1)/pi (forgetting), "
                        "eps2 = arccos(p2)/pi (learning)")
+    contract = Contract(
+        points=(Point(dict(alpha1=0.5, alpha2=0.0, r0=0.5, gamma=1.0, T=0.5)),),
+        bad_branch=False,          # solve and solve_batch ignore ``branch``
+        batch_omits=("branch", "free_energy", "energy", "entropy", "iterations"),
+        not_applicable={
+            "energy_derivative": "the reported energy is the task-2 data loss only, while the KL "
+                                 "term to the task-1 posterior (itself at beta) also depends on "
+                                 "beta, so d(beta f)/d beta is not this energy",
+            "zero_T_continuity": "no T = 0 form (field-space Gibbs measure, finite beta_T only)",
+        })
 
     def task1(self, alpha1, beta, gamma1=0.0):
         """The task-1 state: the thermodynamic state of ``perceptron-field`` (dict of its

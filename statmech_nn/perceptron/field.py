@@ -37,8 +37,10 @@ import numpy as np
 from ..core.errors import ParameterError, beta_from
 from ..core.quaderr import QUADRATURE_TOL, estimate
 from ..core.result import make_result
+from ..core.typed import make_capacity
 from ..core.solver import FixedPointResult
 from ..theory.base import Param, TheoryModel
+from ..theory.contract import Contract, Point
 from . import field_branches as FB
 from .common import eps_from_overlap
 from .field_terms import clamp, field_GE, field_GE_integrand, site_moments  # noqa: F401 (re-exported)
@@ -116,6 +118,12 @@ class PerceptronField(TheoryModel):
     convention: str = ("T = 1/beta_T multiplies the variational objective; Phi per weight with flat dm "
                        "on [-1,1]; eps = arccos(p)/pi for the clipped student sign(m)")
     capacity_has_temperature: bool = True
+    contract = Contract(
+        points=(Point(dict(alpha=0.25, T=0.5)), Point(dict(alpha=0.5, T=0.25))),
+        not_applicable={
+            "zero_T_continuity": "the field model has no T = 0 form: the Gibbs measure over the "
+                                 "means m needs a finite beta_T (T = 0 is rejected)",
+        })
 
     HIGH_START = FB.HIGH_START
 
@@ -218,24 +226,24 @@ class PerceptronField(TheoryModel):
         b, g1 = p["beta"], p["gamma1"]
         tr, cv = FB.transition(field_map, self.evaluate, b, g1)
         if tr is None:
-            return make_result(self.name, level, p, {}, math.nan, math.nan, math.nan, False, math.nan, 0,
-                               branch="none", alpha_c=math.nan, alpha_sp=math.nan,
-                               message=f"no first-order transition at T={p['T']:g}: alpha(R) is not "
-                                       "S-shaped (a single branch)")
+            return make_capacity(self.name, level, p, {}, math.nan, math.nan, math.nan, False, math.nan, 0,
+                                 branch="none", alpha_c=math.nan, alpha_sp=math.nan,
+                                 message=f"no first-order transition at T={p['T']:g}: alpha(R) is not "
+                                         "S-shaped (a single branch)")
         lo, hi = tr["low"], tr["high"]
         p["alpha"] = tr["alpha_c"]
         ops = {f"{k}_{br}": o[k] for br, o in (("low", lo), ("high", hi)) for k in ("q", "R", "Q", "p")}
         res = max(lo["residual"], hi["residual"])
         qe = max(lo["quadrature_error"], hi["quadrature_error"])
-        return make_result(self.name, level, p, ops, hi["free_energy"], math.nan, math.nan,
-                           lo["converged"] and hi["converged"], res, 0, branch="transition",
-                           alpha_c=tr["alpha_c"], alpha_sp=cv["high"]["alpha"],
-                           alpha_sp_low=cv["low"]["alpha"], eps_low=lo["generalization_error"],
-                           eps_high=hi["generalization_error"], quadrature_error=qe,
-                           message=("alpha_c: first-order transition (Phi_low = Phi_high); alpha_sp: "
-                                    "lower spinodal, where the high-R branch ends (it exists for alpha "
-                                    ">= alpha_sp); alpha_sp_low: upper spinodal, where the low branch "
-                                    "ends"))
+        return make_capacity(self.name, level, p, ops, hi["free_energy"], math.nan, math.nan,
+                             lo["converged"] and hi["converged"], res, 0, branch="transition",
+                             alpha_c=tr["alpha_c"], alpha_sp=cv["high"]["alpha"],
+                             alpha_sp_low=cv["low"]["alpha"], eps_low=lo["generalization_error"],
+                             eps_high=hi["generalization_error"], quadrature_error=qe,
+                             message=("alpha_c: first-order transition (Phi_low = Phi_high); alpha_sp: "
+                                      "lower spinodal, where the high-R branch ends (it exists for alpha "
+                                      ">= alpha_sp); alpha_sp_low: upper spinodal, where the low branch "
+                                      "ends"))
 
 
 def _follow_all(fm, alphas, beta, gamma1, start, x0):

@@ -225,3 +225,9 @@ class TheoryModel:
 
     def phase_lines(self, level="rs", **params):
         raise NotAvailableError(f"{self.name} has no phase lines")
+
+
+# the base class's own solve (solve_batch at size 1) also runs in a quadrature error log
+for _name in _LOGGED:
+    if callable(TheoryModel.__dict__.get(_name)):
+        setattr(TheoryModel, _name, _in_error_log(TheoryModel.__dict__[_name]))

@@ -87,29 +87,9 @@ def declaration(model):
     return getattr(model, "contract", None) or PENDING.get(model.name)
 
 
-#: declarations for models whose own module does not carry one yet (perceptron/field.py and
-#: perceptron/continual.py are being reworked on another branch): move each into its class
-#: (``contract = ...``) when that module is next edited, and delete the entry here.
-PENDING = {
-    "perceptron-field": Contract(
-        points=(Point(dict(alpha=0.25, T=0.5)), Point(dict(alpha=0.5, T=0.25))),
-        bad_branch=False,          # solve_batch ignores ``branch`` (solve checks it)
-        batch_omits=("branch",),
-        not_applicable={
-            "zero_T_continuity": "the field model has no T = 0 form: the Gibbs measure over the "
-                                 "means m needs a finite beta_T (T = 0 is rejected)",
-        }),
-    "continual": Contract(
-        points=(Point(dict(alpha1=0.5, alpha2=0.0, r0=0.5, gamma=1.0, T=0.5)),),
-        bad_branch=False,          # solve and solve_batch ignore ``branch``
-        batch_omits=("branch", "free_energy", "energy", "entropy", "iterations"),
-        not_applicable={
-            "energy_derivative": "the reported energy is the task-2 data loss only, while the KL "
-                                 "term to the task-1 posterior (itself at beta) also depends on "
-                                 "beta, so d(beta f)/d beta is not this energy",
-            "zero_T_continuity": "no T = 0 form (field-space Gibbs measure, finite beta_T only)",
-        }),
-}
+#: declarations for models whose own module does not carry one yet (none at present): move each
+#: into its class (``contract = ...``) when that module is next edited, and delete the entry here.
+PENDING = {}
 
 
 def _grid(spec):
