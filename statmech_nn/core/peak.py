@@ -14,7 +14,7 @@ e^{beta x c}, Gaussian tilts. The log-integrand ell(x) = -x^2/2 + t(x) has ell''
   e^{-x* (x - x*)} where the tilt has saturated); ``n_panel`` Gauss-Legendre nodes each.
 
 The window thus follows the peak wherever it is (e.g. x* ~ -beta c d/(1 + beta d^2) far
-outside |x| <= 9 for H(c + d x)^beta at large beta and large |c|) and is as narrow as the peak.
+outside ``|x| <= 9`` for H(c + d x)^beta at large beta and large ``|c|``) and is as narrow as the peak.
 Mass lost outside the window: < e^{-depth} (1e-20 at the default depth 46) of the integral.
 Node counts follow :func:`statmech_nn.core.quaderr.refinement` (nodes per panel and depth).
 """

@@ -6,7 +6,7 @@
   ``refinement(2)``, and compares.
 * :func:`estimate` evaluates an averaging function twice, with the current rules and with
   every node count doubled, returns the first value and records the difference (mixed
-  absolute/relative: |a - b| / max(1, |b|), NaN ignored) as the quadrature error of that
+  absolute/relative: ``|a - b| / max(1, |b|)``, NaN ignored) as the quadrature error of that
   call. Models call it where an integral is evaluated at the solution (not in the Newton hot
   loop), so the estimate costs about two extra evaluations per solve.
 * :func:`error_log` opens a scope collecting the largest error recorded inside it (inner
@@ -118,7 +118,7 @@ def _leaves(v):
 
 
 def difference(a, b):
-    """Elementwise mixed difference |a - b| / max(1, |b|) over matching leaves of two results
+    """Elementwise mixed difference ``|a - b| / max(1, |b|)`` over matching leaves of two results
     (arrays, or dicts / tuples of arrays), reduced over every axis but the first batch axis
     when the leaves share it. NaN where either value is not finite."""
     out = None

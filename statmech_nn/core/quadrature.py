@@ -12,10 +12,10 @@ of shape ``batch + (n,)`` with ``sum(w, -1) == 1`` (to 1e-15):
 
 :func:`normal_nodes` picks one of them per batch element by ``beta * b``.
 Integrands tilted by a log-concave weight (H(g)^beta, e^{beta x ...}) whose peak leaves the
-window |z| <= 9 use the peak-centred rule of :mod:`statmech_nn.core.peak`; the 1RSB cosh^x
+window ``|z| <= 9`` use the peak-centred rule of :mod:`statmech_nn.core.peak`; the 1RSB cosh^x
 tilts are averaged exactly re-centred in :mod:`statmech_nn.core.tilted`.
 Every node count is multiplied by the refinement factor of
-:func:`statmech_nn.core.quaderr.refinement` (which also widens the fixed window |z| <= 9);
+:func:`statmech_nn.core.quaderr.refinement` (which also widens the fixed window ``|z| <= 9``);
 error estimates are in :mod:`statmech_nn.core.quaderr`.
 The T -> 0 closed forms (erf, log-Phi) live in the models; helpers here:
 :func:`log_2cosh`, :func:`log_cosh`, :func:`log_Phi`.
@@ -78,7 +78,7 @@ def kink_nodes(a, b, width, n_panel=10, breaks=None):
     Composite Gauss-Legendre over z in [-9, 9]; panel edges are the fixed
     ``_Z_BREAKS`` plus the z where h = c * width for c in ``_KINK_BREAKS``. Under
     ``refinement(f)`` every panel has f times the nodes and the window grows by 3 per
-    doubling (|z| <= 12 at f = 2), so a truncated tilted integrand shows up as an error.
+    doubling (``|z| <= 12`` at f = 2), so a truncated tilted integrand shows up as an error.
     """
     a, b, width = np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, width)))
     zb = _z_breaks()
@@ -143,13 +143,13 @@ def expect(values, w):
 
 
 def log_2cosh(u):
-    """ln 2cosh(u) = |u| + log1p(exp(-2|u|)), stable for any |u|."""
+    """ln 2cosh(u) = ``|u| + log1p(exp(-2|u|))``, stable for any u."""
     au = np.abs(u)
     return au + np.log1p(np.exp(-2.0 * au))
 
 
 def log_cosh(u):
-    """ln cosh(u), stable for any |u| (:func:`log_2cosh` - ln 2)."""
+    """ln cosh(u), stable for any u (:func:`log_2cosh` - ln 2)."""
     return log_2cosh(u) - LN2
 
 

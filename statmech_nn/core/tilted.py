@@ -4,16 +4,16 @@ Inner (z1) averages of the one-step RSB theory at an outer field w: with u = w +
 
     Z1 = E_z1 cosh^x(beta u),     <F> = E_z1[cosh^x(beta u) F(u)] / Z1.
 
-The weight cosh^x(beta u) = e^{y|u|} g(u), g = ((1 + e^{-2 beta |u|})/2)^x, y = beta x, grows
-like e^{y|u|} and shifts the mass to u ~ +-y sigma^2, out of a window centred on w when y sigma
+The weight ``cosh^x(beta u) = e^{y|u|} g(u)``, ``g = ((1 + e^{-2 beta |u|})/2)^x``, y = beta x, grows
+like ``e^{y|u|}`` and shifts the mass to u ~ +-y sigma^2, out of a window centred on w when y sigma
 is large. It is therefore averaged *exactly re-centred* (no mass is lost however large y sigma):
 
-    E_z1[e^{y|u|} g(u) F(u)] = sum_{s=+-1} e^{s y w + y^2 sigma^2/2} E_z[1(s h > 0) g(h) F(h)],
+    E_z1[e^{y abs(u)} g(u) F(u)] = sum_{s=+-1} e^{s y w + y^2 sigma^2/2} E_z[1(s h > 0) g(h) F(h)],
     h = w + s y sigma^2 + sigma z,
 
 each half a Gaussian average with a cut at h = 0 (kink rule of width 1/beta, h = 0 a panel edge).
 As beta -> inf (y finite) g -> 1 and the halves are normal CDFs: :func:`inner_T0` gives
-ln E e^{y|u|}, <sgn u>, <|u|> and the tilted density of u at 0 in closed form.
+``ln E e^{y|u|}``, ``<sgn u>``, ``<|u|>`` and the tilted density of u at 0 in closed form.
 
 The outer (z0) averages of these, with w = mean + s0 z0 (kink rule on the scale
 sqrt(sigma^2 + 1/beta^2), resp. sigma at T = 0), are :func:`averages` and :func:`averages_T0`.
@@ -75,9 +75,9 @@ def inner(w, sig, beta, x, want=("t", "t2", "lc", "s4"), n_panel=8):
 
 
 def inner_T0(w, sig, y):
-    """Closed-form T = 0 inner averages for u = w + sig z1 with weight e^{y|u|}.
+    """Closed-form T = 0 inner averages for u = w + sig z1 with weight ``e^{y|u|}``.
 
-    Returns dict: ``lnZ`` = ln E e^{y|u|}, ``sgn`` = <sgn u>, ``absu`` = <|u|>, ``rho`` =
+    Returns dict: ``lnZ`` = ``ln E e^{y|u|}``, ``sgn`` = ``<sgn u>``, ``absu`` = ``<|u|>``, ``rho`` =
     (density of u at 0)/Z (so that lim beta E0 <sech^2 beta u> = 2 E0 rho)."""
     w, sig, y = np.broadcast_arrays(*(np.asarray(v, float) for v in (w, sig, y)))
     S = np.maximum(sig, 1e-150)
@@ -111,7 +111,7 @@ def averages(mean, s0, sig, beta, x, want=("t", "t2", "lc", "s4"), n_outer=8, n_
 
 
 def averages_T0(mean, s0, sig, y, n_outer=10):
-    """T = 0 outer averages: E0 of lnZ, <sgn> ('t'), <sgn>^2 ('tt'), <|u|> ('absu'), rho."""
+    """T = 0 outer averages: E0 of lnZ, ``<sgn>`` ('t'), ``<sgn>^2`` ('tt'), ``<|u|>`` ('absu'), rho."""
     mean, s0, sig, y = np.broadcast_arrays(*(np.asarray(v, float) for v in (mean, s0, sig, y)))
     S = np.maximum(sig, 1e-150)
     w, w0 = kink_nodes(mean, s0, S, n_panel=n_outer)

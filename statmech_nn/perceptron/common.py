@@ -42,7 +42,7 @@ def z_rule(width=1.0, n_panel=10):
 
 
 def t_panel(kappa, A=None):
-    """Panel width for the central region |t| < 4 given the entropic weight kappa S(m) and the
+    """Panel width for the central region ``|t| < 4`` given the entropic weight kappa S(m) and the
     quadratic coefficient A m^2 of the site measure: the density has curvature
     -2A + kappa/(1 - m^2) >= max(kappa, -2A) in m, i.e. width <= 1/sqrt(max(kappa, -2A)) in t,
     resolved by <= 2/sqrt(.) panels of 8 nodes (error 7e-11 at kappa = 20; 0.5-wide panels would

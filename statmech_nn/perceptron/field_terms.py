@@ -15,7 +15,7 @@ in x (E_t[x F] = E_t[t' F + F'] for the tilted measure), so that no 1/sqrt(Q - q
     dL/dQ = beta (beta - 1) E_t[M^2] / (2 (1 - Q)),      M = phi(g)/H(-g)  (= d ln H(-g)/dg).
 
 Entropic term: the single-site measure exp[(Qh - qh/2) m^2 + h m + k S(m)] dm on [-1, 1] in
-t = atanh(m) (:func:`statmech_nn.perceptron.common.t_rule`), with finer panels on |t| < 4 when
+t = atanh(m) (:func:`statmech_nn.perceptron.common.t_rule`), with finer panels on ``|t| < 4`` when
 the measure is narrow there (entropic weight k or a large negative Qh - qh/2).
 """
 import numpy as np
@@ -30,7 +30,7 @@ _G_BREAKS = np.array([-3.0, -1.5, -0.5, 0.0, 0.5, 1.5, 3.0])
 
 
 def clamp(q, R, Q):
-    """Keep (q, R, Q) inside 0 < q < Q < 1, |R| < sqrt(q) (the integrals' domain)."""
+    """Keep (q, R, Q) inside 0 < q < Q < 1, ``|R| < sqrt(q)`` (the integrals' domain)."""
     Q = np.clip(Q, 1e-9, 1 - 1e-10)
     q = np.clip(q, 1e-12, Q * (1 - 1e-10))
     lim = np.sqrt(q) * (1 - 1e-10)
@@ -131,7 +131,7 @@ def site_moments(qh, rh, Qh, kappa=0.0, extra_field=None, n_panel=10):
 
 
 def peak_offset(q, Q, beta, z):
-    """Where the x-integrand of L(z) peaks (the issue-11 diagnostic: far outside |x| <= 9 for
+    """Where the x-integrand of L(z) peaks (the issue-11 diagnostic: far outside ``|x| <= 9`` for
     z < 0 at large beta); from the peak-centred rule."""
     q, Q, beta, z = np.broadcast_arrays(*(np.asarray(v, float) for v in (q, Q, beta, z)))
     c = np.sqrt(q) * z / np.sqrt(1 - Q)

@@ -77,7 +77,7 @@ def teacher_GE_integrand(z, q, R, beta):
 
 def _saturation(beta):
     """u_beta where ln Z(u) switches from ln Phi(u) to -beta: Phi(u_beta) = e^-beta/(1 - e^-beta)
-    (-inf at T = 0); the switch has width 1/|u_beta| in u."""
+    (-inf at T = 0); the switch has width ``1/|u_beta|`` in u."""
     with np.errstate(over="ignore", divide="ignore"):
         p = np.exp(-beta) / -np.expm1(-beta)
         u = np.where(p > 1e-300, special.ndtri(np.minimum(p, 0.5)), -np.sqrt(2.0 * beta))
@@ -88,7 +88,7 @@ def teacher_GE(q, R, beta, n_panel=12):
     """G_E, dG_E/dq, dG_E/dR, training error per pattern; batched over q, R, beta.
 
     z-rule: kinks at z = 0 (H(-a z) and Phi(b z) switch on the scales 1/a and 1/b) and, at finite
-    beta, where ln Z(b z) saturates at -beta (z = u_beta/b, width 1/(b |u_beta|); for q -> 1 this
+    beta, where ln Z(b z) saturates at -beta (z = u_beta/b, width ``1/(b |u_beta|)``; for q -> 1 this
     is a sharp switch away from 0)."""
     q, R, beta = np.broadcast_arrays(*(np.asarray(v, float) for v in (q, R, beta)))
     a = np.abs(R) / np.sqrt(np.maximum(q - R * R, 1e-300))

@@ -246,8 +246,8 @@ def rsb_geometry(m, q0, c1, y, alpha, beta, r0=None, r1=None):
 
 
 def _inner_zero_T(a, s, y):
-    """Closed-form z1-averages at T = 0 for h = a + s z1 with weight exp(y|h|)
-    (:func:`core.tilted.inner_T0`): lnZ = ln E exp(y|h|), <sgn h>, <|h|>, p0 = density at 0 / Z."""
+    """Closed-form z1-averages at T = 0 for h = a + s z1 with weight ``exp(y|h|)``
+    (:func:`core.tilted.inner_T0`): lnZ = ``ln E exp(y|h|)``, ``<sgn h>``, ``<|h|>``, p0 = density at 0 / Z."""
     r = tilted.inner_T0(a, s, y)
     return r["lnZ"], r["sgn"], r["absu"], r["rho"]
 
