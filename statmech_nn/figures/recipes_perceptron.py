@@ -65,9 +65,10 @@ def perceptron_task1(outdir, scale):
     data = {"eps_theory": sel("generalization_error"), "eps_mean_theory": sel("eps_mean"),
             "p_theory": sel("p"), "q": sel("q"), "R": sel("R"),
             "Q": sel("Q"), "branch": ("alpha", [o["branch"] for o in th]),
-            "eps_low": ("alpha", eps["low"]), "eps_high": ("alpha", eps["high"]),
-            "R_low": ("alpha", get("low", "R")), "R_high": ("alpha", get("high", "R")),
             "eps_sgd": ("alpha_sgd", sg[:, 0]), "eps_sgd_err": ("alpha_sgd", sg[:, 1])}
+    branches = [br for br in ("low", "high") if np.isfinite(eps[br]).any()]   # tiny: no high branch
+    for br in branches:
+        data.update({f"eps_{br}": ("alpha", eps[br]), f"R_{br}": ("alpha", get(br, "R"))})
     attrs = {"model": "perceptron-field", "level": "rs", "T": T_FIELD, "gamma1": 0.0, "N": s["N"]}
     if np.isfinite(ac):
         attrs.update(alpha_c=ac, alpha_sp=cap["alpha_sp"], alpha_sp_low=cap["alpha_sp_low"],
@@ -75,7 +76,7 @@ def perceptron_task1(outdir, scale):
     ds = xr.Dataset(data, coords={"alpha": al, "alpha_sgd": s["sgd"]}, attrs=attrs)
     provenance.stamp(ds, "eps_theory", "generalization_error", model="perceptron-field", params={"T": T_FIELD},
                      max_points=1)
-    for br in ("low", "high"):
+    for br in branches:
         provenance.stamp(ds, f"eps_{br}", "generalization_error", model="perceptron-field", branch=br,
                          params={"T": T_FIELD}, max_points=1)
     return style.save(fig, outdir, "perceptron-task1") + [style.save_data(ds, outdir, "perceptron-task1")]
