@@ -95,6 +95,11 @@ def record_error(err, where=""):
         log.record(float(a.max()), where)
 
 
+def collecting():
+    """True inside an :func:`error_log` (an estimate made now will be reported)."""
+    return _LOG.get() is not None
+
+
 def logged_error():
     """The largest error recorded so far in the innermost open log (0.0 outside any log)."""
     log = _LOG.get()
@@ -145,8 +150,12 @@ def estimate(fn, *args, where="", keep=None, **kwargs):
     The same call is repeated inside ``refinement(2)``; the difference (:func:`difference`)
     is recorded with :func:`record_error` under ``where``. ``keep`` (optional) selects the
     part of the result that is compared (e.g. the keys that enter the map). Returns
-    ``(value, error)`` with the value of the unrefined call, so results do not change."""
+    ``(value, error)`` with the value of the unrefined call, so results do not change. Outside
+    any :func:`error_log` (where no result will report it) the refined call is skipped and the
+    error is NaN."""
     v = fn(*args, **kwargs)
+    if _LOG.get() is None:      # nobody collects it (e.g. phase-line continuation): skip the cost
+        return v, float("nan")
     with refinement(2):
         v2 = fn(*args, **kwargs)
     if keep is not None:

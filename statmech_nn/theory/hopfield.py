@@ -122,7 +122,7 @@ def rs_averages(m, c, alpha, beta, n_panel=10, r=None, full=True, estimate=False
     every beta). ``estimate``: also record the quadrature error of the averages
     (:func:`core.quaderr.estimate`)."""
     m, c, alpha, beta = _arr(m, c, alpha, beta)
-    if estimate:   # refined rule on the finite points only (e.g. no paramagnet below T = 1)
+    if estimate and quaderr.collecting():   # refined rule on the finite points only (no paramagnet below T = 1)
         out = rs_averages(m, c, alpha, beta, n_panel, r, full)
         ok = np.isfinite(m) & np.isfinite(c)
         if ok.any():
