@@ -160,7 +160,7 @@ class PerceptronField(TheoryModel):
                     free_energy=-phi / beta, energy=energy, entropy=phi + beta * energy,
                     generalization_error=float(eps_from_overlap(ms)),
                     eps_mean=float(eps_from_overlap(R / math.sqrt(max(Q, 1e-300)))),
-                    quadrature_error=float(np.nanmax([qerr])) if errors else math.nan)
+                    quadrature_error=float(qerr) if errors else math.nan)
 
     def _branch(self, br, a, b, g1, search=True):
         r = self.solve_raw(a, b, g1, branch=br, search=search)
