@@ -220,7 +220,11 @@ class PerceptronField(TheoryModel):
         ``eps_low``/``eps_high`` (generalisation errors of both branches at alpha_c)."""
         level = self.check_level(level)
         params = dict(params)
-        params.pop("alpha", None)
+        if "alpha" in params:
+            raise ParameterError("alpha is not a parameter of perceptron-field capacity (it finds alpha_c); "
+                                 "give T (or beta) and gamma1")
+        if params.get("T") is None and params.get("beta") is None:
+            raise ParameterError("perceptron-field capacity needs a temperature: T in (0, inf) (or beta)")
         p = self.check_params(dict(params, alpha=0.0))
         check_field_T(p)
         b, g1 = p["beta"], p["gamma1"]
