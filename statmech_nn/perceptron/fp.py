@@ -30,7 +30,7 @@ import numpy as np
 from scipy import optimize
 
 from ..core.errors import ParameterError, check_range
-from ..core.quaderr import QUADRATURE_TOL, estimate, nodes
+from ..core.quaderr import QUADRATURE_TOL, error_log, estimate, nodes
 from ..core.quadrature import expect, kink_nodes, legendre, log_2cosh
 from ..core.solver import solve_fixed_point
 from .common import log_H, log_phi
@@ -81,7 +81,8 @@ def teacher_fp(alpha, p):
         qh = -2 * alpha * dq
         Rh = rhat(qh)
         return ge, qh, Rh, float(ising_site(qh, Rh)[0])
-    (ge, qh, Rh, lc), qerr = estimate(terms, where="teacher FP")
+    with error_log():           # a free function: its own log, so that the error is estimated
+        (ge, qh, Rh, lc), qerr = estimate(terms, where="teacher FP")
     V = -Rh * p - 0.5 * qh * (1 - q) + lc + alpha * ge
     return dict(V=V, q=q, q_hat=qh, R_hat=Rh, converged=bool(r.converged[0]) and qerr <= QUADRATURE_TOL,
                 residual=float(r.residual[0]), quadrature_error=float(qerr))
@@ -198,7 +199,8 @@ def storage_fp(alpha, p, kappa=0.0, init=None, solve=True):
         qh, th = hats(q, t)
         ph = phat(qh, th)
         return qh, th, ph, _storage_site(qh1, qh, th, ph)[0], storage_fp_GE(q, t, p, q1, kappa)
-    (qh, th, ph, lc, ge), qerr = estimate(terms, where="storage FP")
+    with error_log():
+        (qh, th, ph, lc, ge), qerr = estimate(terms, where="storage FP")
     V = -ph * p + th * t + 0.5 * qh * (q - 1) + lc + alpha * ge
     return dict(V=V, q=q, t=t, q_hat=qh, t_hat=th, p_hat=ph, q1=q1, s_eq=ref.entropy,
                 converged=bool(r.converged[0]) and qerr <= QUADRATURE_TOL, residual=float(r.residual[0]),
